@@ -1,0 +1,232 @@
+"""The public Python API: Synthesizer(...).fit(df).sample(n), save and load."""
+
+from __future__ import annotations
+
+import logging
+import math
+import platform
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from . import __version__
+from .data import check_table, decode_table, encode_table, fit_encoders, to_pandas
+from .encoders import ColumnEncoder, IdEncoder, encoder_from_dict
+from .errors import DataError, ModelFileError, NotFittedError, UsageError
+from .io import load_model_file, save_model_file
+from .model import ModelConfig, TabularTransformer
+from .sampler import generate_batch
+from .schema import Schema, infer_schema
+from .trainer import Progress, TrainConfig, train
+
+log = logging.getLogger("synthgen")
+SAMPLE_BATCH = 8192
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
+        raise UsageError(f"--device {device!r} is not known; use auto, cpu or cuda")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise UsageError("--device cuda was asked for, but torch sees no CUDA GPU here; use --device cpu or auto")
+    return torch.device(device)
+
+
+class Synthesizer:
+    """Learns a table and generates new rows with the same statistics.
+
+    Parameters are only stored here (scikit-learn style); ``fit`` does the work.
+    """
+
+    def __init__(self, schema: Schema | dict | str | Path | None = None, *, epochs: int | None = None,
+                 max_minutes: float | None = None, seed: int = 0, device: str = "auto",
+                 d_model: int = 96, n_layers: int = 3, n_heads: int = 4,
+                 batch_size: int | None = None, val_fraction: float = 0.1,
+                 sampling_steps: int = 16, callback: Callable[[Progress], None] | None = None):
+        self.schema = schema
+        self.epochs = epochs
+        self.max_minutes = max_minutes
+        self.seed = seed
+        self.device = device
+        self.d_model = d_model
+        self.n_layers = n_layers
+        self.n_heads = n_heads
+        self.batch_size = batch_size
+        self.val_fraction = val_fraction
+        self.sampling_steps = sampling_steps
+        self.callback = callback
+
+    # ---- fitting ------------------------------------------------------------------------
+    def fit(self, df) -> Synthesizer:
+        frame, self.frame_type_ = to_pandas(df)
+        self.polars_dtypes_ = _polars_dtypes(df) if self.frame_type_ == "polars" else {}
+        schema = self._resolve_schema(frame)
+        check_table(frame, schema)
+        self.schema_ = schema
+        self.columns_ = list(frame.columns)
+        self.encoders_ = fit_encoders(frame, schema, seed=self.seed)
+        modelled = self._modelled()
+        if not modelled:
+            raise DataError("every column is an id column; there is nothing to learn (declare some columns with another kind)")
+        codes, values = encode_table(frame, self.encoders_)
+        train_idx, val_idx = _split(len(frame), self.val_fraction, self.seed)
+        cfg = ModelConfig(
+            n_codes=[max(e.n_codes, 1) for e in modelled],
+            cont_codes=[e.cont_code for e in modelled],
+            d_model=self.d_model, n_layers=self.n_layers, n_heads=self.n_heads,
+        )
+        cfg.edm.steps = self.sampling_steps
+        torch.manual_seed(self.seed)
+        self.model_ = TabularTransformer(cfg)
+        self.train_config_ = TrainConfig(epochs=self.epochs, max_minutes=self.max_minutes,
+                                         batch_size=self.batch_size)
+        device = resolve_device(self.device)
+        as_t = lambda idx: (torch.from_numpy(codes[idx]), torch.from_numpy(values[idx]))  # noqa: E731
+        result = train(self.model_, as_t(train_idx), as_t(val_idx), self.train_config_, seed=self.seed,
+                       device=device, callback=self.callback)
+        self.model_.load_state_dict(result.state_dict)
+        self.model_.to("cpu").eval()
+        self.history_ = result.history
+        self.best_epoch_ = result.best_epoch
+        self.stopped_by_ = result.stopped_by
+        self.n_rows_ = len(frame)
+        return self
+
+    def _resolve_schema(self, frame: pd.DataFrame) -> Schema:
+        if self.schema is None:
+            return infer_schema(frame)
+        if isinstance(self.schema, Schema):
+            schema = self.schema
+        elif isinstance(self.schema, dict):
+            schema = Schema.from_dict(self.schema)
+        else:
+            schema = Schema.load(self.schema)
+        schema.check_against(frame)
+        # keep the data's column order; the schema only says what each column is
+        return Schema([schema[c] for c in frame.columns], schema.entity, schema.order, schema.context)
+
+    def _modelled(self) -> list[ColumnEncoder]:
+        return [e for e in self.encoders_ if not isinstance(e, IdEncoder)]
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise NotFittedError("this Synthesizer is not fitted yet; call fit(df) or synthgen.load(path) first")
+
+    # ---- sampling -----------------------------------------------------------------------
+    def sample_batches(self, n: int, seed: int | None = None, batch_size: int = SAMPLE_BATCH,
+                       device: str = "cpu") -> Iterator[pd.DataFrame]:
+        """Yield pandas frames of at most ``batch_size`` rows, ``n`` rows in all.
+        Memory stays bounded by the batch, whatever ``n`` is."""
+        self._check_fitted()
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
+            raise UsageError(f"the number of rows must be a positive whole number, got {n!r}")
+        dev = resolve_device(device)
+        seed = self.seed if seed is None else seed
+        gen = torch.Generator(device=dev).manual_seed(int(seed))
+        model = self.model_.to(dev).eval()
+        order = list(range(model.n_columns))
+        done = 0
+        while done < n:
+            b = min(batch_size, n - done)
+            codes, values = generate_batch(model, b, order, gen, device=dev)
+            yield decode_table(codes.cpu().numpy(), values.cpu().numpy(), self.encoders_, id_start=done)
+            done += b
+
+    def sample(self, n: int, seed: int | None = None, batch_size: int = SAMPLE_BATCH, device: str = "cpu"):
+        """``n`` synthetic rows as the frame type ``fit`` was given (pandas or polars)."""
+        frames = list(self.sample_batches(n, seed=seed, batch_size=batch_size, device=device))
+        df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        df = df[self.columns_]
+        return self._to_input_type(df)
+
+    def integer_columns(self) -> list[str]:
+        """Columns holding whole numbers (written without '.0' even when they have gaps)."""
+        self._check_fitted()
+        return [s.name for s in self.schema_.columns if s.kind == "integer"]
+
+    def _to_input_type(self, df: pd.DataFrame):
+        if self.frame_type_ != "polars":
+            return df
+        import polars as pl
+
+        out = pl.from_pandas(df)
+        types = _polars_type_map()
+        casts = {name: types[t] for name, t in self.polars_dtypes_.items()
+                 if t in types and name in out.columns}
+        return out.cast(casts, strict=False) if casts else out
+
+    # ---- files --------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        self._check_fitted()
+        meta = {
+            "synthgen_version": __version__,
+            "torch_version": torch.__version__,
+            "python_version": platform.python_version(),
+            "model_config": self.model_.cfg.to_dict(),
+            "train_config": vars(self.train_config_),
+            "params": {"seed": self.seed, "d_model": self.d_model, "n_layers": self.n_layers,
+                       "n_heads": self.n_heads, "sampling_steps": self.sampling_steps},
+            "schema": self.schema_.to_dict(),
+            "columns": self.columns_,
+            "encoders": [e.to_dict() for e in self.encoders_],
+            "frame_type": self.frame_type_,
+            "polars_dtypes": self.polars_dtypes_,
+            "n_rows": self.n_rows_,
+            "history": self.history_,
+            "best_epoch": self.best_epoch_,
+            "stopped_by": self.stopped_by_,
+        }
+        save_model_file(path, self.model_.state_dict(), meta)
+        return Path(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Synthesizer:
+        tensors, doc = load_model_file(path)
+        try:
+            params = doc["params"]
+            self = cls(**params)
+            self.schema_ = Schema.from_dict(doc["schema"])
+            self.columns_ = doc["columns"]
+            self.encoders_ = [encoder_from_dict(d) for d in doc["encoders"]]
+            self.frame_type_ = doc["frame_type"]
+            self.polars_dtypes_ = doc.get("polars_dtypes", {})
+            self.n_rows_ = doc["n_rows"]
+            self.history_ = doc["history"]
+            self.best_epoch_ = doc.get("best_epoch", 0)
+            self.stopped_by_ = doc.get("stopped_by", "")
+            self.train_config_ = TrainConfig(**doc["train_config"])
+            model = TabularTransformer(ModelConfig.from_dict(doc["model_config"]))
+            model.load_state_dict(tensors, strict=True)
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise ModelFileError(f"model file '{path}' is damaged or incomplete ({type(exc).__name__}); train a new one with `synthgen fit`") from None
+        self.model_ = model.eval()
+        return self
+
+
+def load(path: str | Path) -> Synthesizer:
+    """Load a model file written by ``Synthesizer.save`` (never unpickles anything)."""
+    return Synthesizer.load(path)
+
+
+def _split(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(n)
+    n_val = int(min(max(math.ceil(n * val_fraction), 1), 20000, n - 1))
+    return np.sort(idx[n_val:]), np.sort(idx[:n_val])
+
+
+def _polars_type_map() -> dict:
+    import polars as pl
+
+    return {"Int8": pl.Int8, "Int16": pl.Int16, "Int32": pl.Int32, "Int64": pl.Int64,
+            "UInt8": pl.UInt8, "UInt16": pl.UInt16, "UInt32": pl.UInt32, "UInt64": pl.UInt64,
+            "Float32": pl.Float32, "Float64": pl.Float64, "Boolean": pl.Boolean,
+            "String": pl.String, "Utf8": pl.String, "Categorical": pl.Categorical, "Date": pl.Date}
+
+
+def _polars_dtypes(df) -> dict[str, str]:
+    return {name: str(dtype) for name, dtype in df.schema.items()}

@@ -1,0 +1,181 @@
+"""The density-and-score Transformer over column tokens. Knows only tensors.
+
+A row of m columns is read in some order pi (random while training, fixed when sampling).
+Token i carries the *value* of column pi[i-1] (or a start token at i = 0) plus the *query*
+embedding of column pi[i]; causal attention means position i sees exactly the columns before
+pi[i] in the order. So every prediction is "column pi[i] given a random subset of the other
+columns" - training over random orders is training with random column masks - and one model
+generates in any column order, with a key/value cache so each column costs one token.
+
+Heads on the trunk's output h_i (all trunk weights shared):
+  density head: logits over the column's discrete codes (categories; missing; point masses;
+                "continuous value follows"), exact probabilities by softmax;
+  score head:   a small EDM denoiser for the column's continuous value, conditioned on h_i.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .diffusion import Denoiser, EDMConfig, FourierFeatures, edm_loss
+
+
+@dataclass
+class ModelConfig:
+    n_codes: list[int]  # size of each column's discrete part (density head outputs)
+    cont_codes: list[int]  # the code meaning "continuous value follows", -1 if none
+    d_model: int = 128  # width of column tokens
+    n_layers: int = 3  # Transformer blocks in the trunk
+    n_heads: int = 4  # attention heads
+    mlp_ratio: int = 2  # hidden width of each block's MLP, in multiples of d_model
+    d_denoiser: int = 128  # hidden width of the score head
+    dropout: float = 0.0
+    edm: EDMConfig = field(default_factory=EDMConfig)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ModelConfig:
+        d = dict(d)
+        d["edm"] = EDMConfig(**d.get("edm", {}))
+        return cls(**d)
+
+
+class KVCache:
+    """Keys and values of the tokens decoded so far, preallocated for ``length`` tokens."""
+
+    def __init__(self, batch: int, heads: int, length: int, head_dim: int, device, dtype=torch.float32):
+        self.k = torch.empty(batch, heads, length, head_dim, device=device, dtype=dtype)
+        self.v = torch.empty_like(self.k)
+        self.t = 0
+
+    def append(self, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        n = k.shape[2]
+        self.k[:, :, self.t:self.t + n] = k
+        self.v[:, :, self.t:self.t + n] = v
+        self.t += n
+        return self.k[:, :, :self.t], self.v[:, :, :self.t]
+
+
+class Block(nn.Module):
+    """Pre-norm Transformer block; attention optionally extends a key/value cache."""
+
+    def __init__(self, d: int, n_heads: int, mlp_ratio: int, dropout: float):
+        super().__init__()
+        self.n_heads = n_heads
+        self.ln1 = nn.LayerNorm(d)
+        self.qkv = nn.Linear(d, 3 * d)
+        self.proj = nn.Linear(d, d)
+        self.ln2 = nn.LayerNorm(d)
+        self.mlp = nn.Sequential(nn.Linear(d, mlp_ratio * d), nn.GELU(), nn.Linear(mlp_ratio * d, d))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
+        B, T, D = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(D, dim=-1)
+        # (B, T, D) -> (B, heads, T, D / heads)
+        q, k, v = (t.view(B, T, self.n_heads, D // self.n_heads).transpose(1, 2) for t in (q, k, v))
+        if cache is None:
+            a = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        else:  # incremental decoding of one token: it sees everything cached so far
+            k, v = cache.append(k, v)
+            # one query: elementwise products beat thousands of tiny batched matmuls on CPU
+            att = (q * k).sum(-1, keepdim=True) * (q.shape[-1] ** -0.5)  # (B, heads, t, 1)
+            a = (att.softmax(dim=2) * v).sum(2, keepdim=True)  # (B, heads, 1, head_dim)
+        a = a.transpose(1, 2).reshape(B, T, D)
+        x = x + self.drop(self.proj(a))
+        return x + self.drop(self.mlp(self.ln2(x)))
+
+
+class TabularTransformer(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        m, d = len(cfg.n_codes), cfg.d_model
+        self.n_columns = m
+        offsets = torch.tensor([0] + cfg.n_codes[:-1]).cumsum(0)
+        self.register_buffer("code_offsets", offsets, persistent=False)
+        self.register_buffer("cont_code_t", torch.tensor(cfg.cont_codes), persistent=False)
+        self.query_emb = nn.Embedding(m, d)  # "predict column j here"
+        self.code_emb = nn.Embedding(sum(cfg.n_codes) + 1, d)  # every column's codes + start token
+        self.bos_index = sum(cfg.n_codes)
+        self.value_features = FourierFeatures(64, scale=1.0)
+        self.value_proj = nn.Linear(64 + 1, d)
+        self.blocks = nn.ModuleList(Block(d, cfg.n_heads, cfg.mlp_ratio, cfg.dropout) for _ in range(cfg.n_layers))
+        self.ln_f = nn.LayerNorm(d)
+        self.density_heads = nn.ModuleList(nn.Linear(d, k) for k in cfg.n_codes)
+        self.numeric_columns = [j for j, c in enumerate(cfg.cont_codes) if c >= 0]
+        self.score_head = Denoiser(d, cfg.d_denoiser, cfg.edm)
+        self.apply(_init_weights)
+
+    # ---- token embeddings ---------------------------------------------------------
+    def embed_values(self, codes: torch.Tensor, values: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+        """Embedding of observed values. codes/values: (B, k) for columns ``cols`` (k,)."""
+        e = self.code_emb(codes + self.code_offsets[cols])
+        is_cont = (codes == self.cont_code_t[cols]).unsqueeze(-1)
+        feats = torch.cat([self.value_features(values), values.unsqueeze(-1)], dim=-1)
+        return e + is_cont * self.value_proj(feats)
+
+    # ---- training -----------------------------------------------------------------
+    def hidden(self, codes: torch.Tensor, values: torch.Tensor, perm: torch.Tensor) -> torch.Tensor:
+        """Trunk output for predicting each column, in column order: (B, m, d).
+
+        codes (B, m) long, values (B, m) float, perm (B, m) the order each row is read in."""
+        B, m = codes.shape
+        cols = torch.arange(m, device=codes.device)
+        v = self.embed_values(codes, values, cols)  # (B, m, d), column order
+        v_perm = v.gather(1, perm.unsqueeze(-1).expand(-1, -1, v.shape[-1]))  # order pi
+        bos = self.code_emb.weight[self.bos_index].expand(B, 1, -1)
+        x = self.query_emb(perm) + torch.cat([bos, v_perm[:, :-1]], dim=1)
+        for block in self.blocks:
+            x = block(x)
+        h = self.ln_f(x)
+        inv = perm.argsort(dim=1)  # position of each column in the order
+        return h.gather(1, inv.unsqueeze(-1).expand(-1, -1, h.shape[-1]))
+
+    def losses(self, codes: torch.Tensor, values: torch.Tensor, perm: torch.Tensor,
+               generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """Cross-entropy per row (summed over columns) and the score-matching loss."""
+        h = self.hidden(codes, values, perm)
+        ce = codes.new_zeros((), dtype=h.dtype)
+        for j, head in enumerate(self.density_heads):
+            if self.cfg.n_codes[j] > 1:
+                ce = ce + F.cross_entropy(head(h[:, j]), codes[:, j])
+        out = {"density": ce}
+        conds, targets = [], []
+        for j in self.numeric_columns:
+            rows = codes[:, j] == self.cfg.cont_codes[j]
+            conds.append(h[rows, j])
+            targets.append(values[rows, j])
+        if conds and sum(len(t) for t in targets):
+            film = self.score_head.film_params(torch.cat(conds))
+            out["score"] = edm_loss(self.score_head, torch.cat(targets), film, generator=generator)
+        else:
+            out["score"] = ce.new_zeros(())
+        return out
+
+    # ---- generation ---------------------------------------------------------------
+    def new_caches(self, batch: int, device) -> list[KVCache]:
+        d, h = self.cfg.d_model, self.cfg.n_heads
+        return [KVCache(batch, h, self.n_columns, d // h, device) for _ in self.blocks]
+
+    def step(self, token: torch.Tensor, caches: list[KVCache]) -> torch.Tensor:
+        """Feed one token per row (B, 1, d) through the trunk with caches; returns (B, d)."""
+        x = token
+        for block, cache in zip(self.blocks, caches, strict=True):
+            x = block(x, cache)
+        return self.ln_f(x)[:, 0]
+
+
+def _init_weights(mod: nn.Module) -> None:
+    if isinstance(mod, nn.Linear):
+        nn.init.normal_(mod.weight, std=0.02)
+        if mod.bias is not None:
+            nn.init.zeros_(mod.bias)
+    elif isinstance(mod, nn.Embedding):
+        nn.init.normal_(mod.weight, std=0.02)

@@ -1,0 +1,48 @@
+"""Generation, column by column in a fixed order, one trunk token per column (KV cache).
+Knows only tensors."""
+
+from __future__ import annotations
+
+import torch
+
+from .diffusion import heun_sample
+from .model import TabularTransformer
+
+
+@torch.no_grad()
+def generate_batch(model: TabularTransformer, n: int, order: list[int], generator: torch.Generator,
+                   known: dict[int, tuple[torch.Tensor, torch.Tensor]] | None = None,
+                   device: str | torch.device = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    """Sample ``n`` rows. Returns codes (n, m) long and values (n, m) float.
+
+    ``known`` maps a column to given (codes, values) of shape (n,): those columns are not
+    sampled but read as visible context (conditional generation); put them first in ``order``.
+    """
+    m = model.n_columns
+    known = known or {}
+    codes = torch.zeros(n, m, dtype=torch.long, device=device)
+    values = torch.zeros(n, m, device=device)
+    caches = model.new_caches(n, device)
+    prev: int | None = None
+    for j in order:
+        if prev is None:
+            token = model.code_emb.weight[model.bos_index].expand(n, -1)
+        else:
+            col = torch.tensor([prev], device=device)
+            token = model.embed_values(codes[:, prev:prev + 1], values[:, prev:prev + 1], col)[:, 0]
+        token = (token + model.query_emb.weight[j]).unsqueeze(1)
+        h = model.step(token, caches)  # (n, d)
+        if j in known:
+            codes[:, j], values[:, j] = known[j]
+        else:
+            logits = model.density_heads[j](h)
+            probs = torch.softmax(logits.float(), dim=-1)
+            codes[:, j] = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+            cont = model.cfg.cont_codes[j]
+            if cont >= 0:
+                rows = (codes[:, j] == cont).nonzero().squeeze(1)
+                if len(rows):
+                    film = model.score_head.film_params(h[rows])
+                    values[rows, j] = heun_sample(model.score_head, film, generator)
+        prev = j
+    return codes, values

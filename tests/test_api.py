@@ -1,0 +1,74 @@
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+import synthgen
+from synthgen import Synthesizer
+from synthgen.errors import DataError, ModelFileError, NotFittedError, SynthgenError, UsageError
+
+from .conftest import TINY
+
+
+def test_polars_in_polars_out(planted):
+    pdf = pl.from_pandas(planted.head(300))
+    synth = Synthesizer(epochs=1, **TINY).fit(pdf)
+    out = synth.sample(50)
+    assert isinstance(out, pl.DataFrame)
+    assert out.columns == pdf.columns
+    assert out.schema == pdf.schema
+
+
+def test_save_load_round_trip(fitted, tmp_path):
+    path = fitted.save(tmp_path / "m.safetensors")
+    loaded = synthgen.load(path)
+    assert loaded.sample(200, seed=5).equals(fitted.sample(200, seed=5))
+    assert loaded.history_ == fitted.history_
+    assert len(loaded.history_) >= 1 and "val_loss" in loaded.history_[0]
+
+
+def test_not_fitted():
+    with pytest.raises(NotFittedError):
+        Synthesizer().sample(10)
+
+
+@pytest.mark.parametrize("n", [0, -5, 2.5])
+def test_bad_n(fitted, n):
+    with pytest.raises(UsageError):
+        fitted.sample(n)
+
+
+def test_errors_are_catchable_as_one_base_class():
+    assert issubclass(DataError, SynthgenError)
+    assert issubclass(ModelFileError, SynthgenError)
+
+
+def test_rejects_non_frames():
+    with pytest.raises(DataError, match="pandas or polars"):
+        Synthesizer().fit([[1, 2], [3, 4]])
+
+
+def test_schema_override_makes_integer_codes_categorical(tmp_path):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"code": rng.choice([10, 20, 30], 200), "v": rng.normal(size=200)})
+    schema = synthgen.infer_schema(df)
+    assert schema["code"].kind == "integer"
+    schema["code"].kind = "categorical"
+    synth = Synthesizer(schema=schema, epochs=1, **TINY).fit(df)
+    assert synth.encoders_[0].kind == "categorical"
+    out = synth.sample(100)
+    assert set(out["code"]) <= {10, 20, 30}
+    assert out["code"].dtype == df["code"].dtype
+
+
+def test_time_budget_stops_training(planted):
+    synth = Synthesizer(max_minutes=0.02, **TINY).fit(planted)
+    assert synth.stopped_by_ in ("time-budget", "early-stopping")
+    assert synth.history_[-1]["seconds"] < 20
+
+
+def test_early_stopping_keeps_best_epoch(planted):
+    synth = Synthesizer(**TINY).fit(planted.head(200))
+    vals = [h["val_loss"] for h in synth.history_]
+    assert synth.stopped_by_ == "early-stopping"
+    assert vals[synth.best_epoch_ - 1] == min(vals)
