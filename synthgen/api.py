@@ -46,7 +46,7 @@ class Synthesizer:
                  max_minutes: float | None = None, seed: int = 0, device: str = "auto",
                  d_model: int = 96, n_layers: int = 3, n_heads: int = 4,
                  batch_size: int | None = None, val_fraction: float = 0.1,
-                 sampling_steps: int = 16, callback: Callable[[Progress], None] | None = None):
+                 sampling_steps: int = 32, callback: Callable[[Progress], None] | None = None):
         self.schema = schema
         self.epochs = epochs
         self.max_minutes = max_minutes

@@ -17,9 +17,9 @@ class EDMConfig:
     P_mean: float = -1.2  # log-normal distribution of training noise levels
     P_std: float = 1.2
     sigma_min: float = 0.002  # sampling schedule
-    sigma_max: float = 20.0
+    sigma_max: float = 80.0
     rho: float = 7.0
-    steps: int = 16  # Heun steps when sampling (2 * steps - 1 denoiser calls)
+    steps: int = 32  # Heun steps when sampling (2 * steps - 1 denoiser calls)
 
 
 class FourierFeatures(nn.Module):
@@ -100,7 +100,8 @@ def heun_sample(denoiser: Denoiser, film: torch.Tensor, generator: torch.Generat
     """EDM Algorithm 1 (deterministic Heun sampler) for a batch of scalars."""
     cfg = denoiser.cfg
     t = sigma_schedule(cfg, device=film.device)
-    x = torch.randn(film.shape[0], generator=generator, device=film.device) * t[0]
+    # the noisy marginal at sigma_max has variance sigma_max^2 + sigma_data^2
+    x = torch.randn(film.shape[0], generator=generator, device=film.device) * (t[0] ** 2 + cfg.sigma_data**2).sqrt()
     for i in range(cfg.steps):
         t_cur, t_next = t[i], t[i + 1]
         d_cur = (x - denoiser(x, t_cur, film)) / t_cur

@@ -9,8 +9,19 @@ from .diffusion import heun_sample
 from .model import TabularTransformer
 
 
+def generate_batch(*args, **kwargs) -> tuple[torch.Tensor, torch.Tensor]:
+    # Denormal floats (tiny values near the end of reverse diffusion) make CPU arithmetic
+    # tens of times slower; flushing them to zero changes nothing measurable in the output.
+    # (torch has no getter for the flag; its default is off, so that is what is restored)
+    torch.set_flush_denormal(True)
+    try:
+        return _generate_batch(*args, **kwargs)
+    finally:
+        torch.set_flush_denormal(False)
+
+
 @torch.no_grad()
-def generate_batch(model: TabularTransformer, n: int, order: list[int], generator: torch.Generator,
+def _generate_batch(model: TabularTransformer, n: int, order: list[int], generator: torch.Generator,
                    known: dict[int, tuple[torch.Tensor, torch.Tensor]] | None = None,
                    device: str | torch.device = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
     """Sample ``n`` rows. Returns codes (n, m) long and values (n, m) float.
