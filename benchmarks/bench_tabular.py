@@ -290,6 +290,7 @@ def bench_dataset(name: str, args, work: Path) -> dict:
     schema = schema_for(train, meta["kinds"])
     target = meta["target"]
     train.to_parquet(work / "train.parquet", index=False)
+    holdout.to_parquet(work / "holdout.parquet", index=False)
     spec = {"kinds": meta["kinds"], "target": target, "max_minutes": args.max_minutes,
             "seed": args.seed, "infer_schema": args.infer_schema, "schema": schema.to_dict(),
             "threads": args.synth_threads}
@@ -588,6 +589,11 @@ def parse_args(argv=None):
     if unknown:
         ap.error(f"unknown dataset(s) {', '.join(unknown)}; choose from {', '.join(DATASETS)}")
     args.dataset_names = names
+    import peers
+
+    bad = [p for p in args.peers.split(",") if p not in peers.PEERS]
+    if bad:
+        ap.error(f"unknown peer(s) {', '.join(bad)}; choose from {', '.join(peers.PEERS)}")
     return args
 
 

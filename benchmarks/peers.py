@@ -147,11 +147,8 @@ class SdvPeer(Peer):
 
         columns = {}
         for col in train.columns:
-            kind = self.kinds[col]
-            spec = {"sdtype": SDV_SDTYPES[kind]}
-            if kind == "integer":
-                spec["computer_representation"] = "Int64"
-            columns[col] = spec
+            # SDV learns the rounding of integer columns from the data (enforce_rounding).
+            columns[col] = {"sdtype": SDV_SDTYPES[self.kinds[col]]}
         return Metadata.load_from_dict({"tables": {SDV_TABLE: {"columns": columns}}})
 
     def _synthesizer(self, metadata):
@@ -253,6 +250,7 @@ MOSTLY_ENCODINGS = {"categorical": "TABULAR_CATEGORICAL", "boolean": "TABULAR_CA
 
 
 MOSTLY_MAX_EPOCHS = 100  # TabularARGN's default max_epochs
+MOSTLY_PATIENCE = 4  # its EarlyStopper(val_loss_patience=4)
 
 
 class MostlyPeer(Peer):
@@ -278,20 +276,37 @@ class MostlyPeer(Peer):
 
 def _mostly_progress(workspace: Path, max_minutes: float) -> dict:
     """Epochs and why training ended, read from the engine's progress-messages.csv (best
-    effort: the file is internal to the engine; the stop reason is inferred)."""
+    effort: the file is internal to the engine; the stop reason is inferred by replaying
+    its early-stopping rule on the validation losses)."""
     files = sorted(workspace.glob("**/progress-messages.csv"))
     if not files:
         return {}
     try:
-        last = pd.read_csv(files[-1]).iloc[-1]
+        messages = pd.read_csv(files[-1])
+        last = messages.iloc[-1]
         epochs, seconds = float(last["epoch"]), float(last["total_time"])
+        val_losses = messages["val_loss"].dropna().tolist()
     except (KeyError, IndexError, ValueError, pd.errors.ParserError):
         return {}
-    if seconds >= 60.0 * max_minutes * 0.98:
-        stopped = "time-budget"
+    if _early_stopped(val_losses, MOSTLY_PATIENCE):
+        stopped = "early-stopping"
     elif epochs >= MOSTLY_MAX_EPOCHS:
         stopped = "epochs"
     else:
-        stopped = "early-stopping"
+        stopped = "time-budget"
     return {"epochs_run": round(epochs, 2), "epochs_max": MOSTLY_MAX_EPOCHS,
             "train_seconds": seconds, "stopped_by": stopped + " (inferred)"}
+
+
+def _early_stopped(val_losses: list[float], patience: int) -> bool:
+    """True when the last validation loss is the one at which the engine's EarlyStopper
+    (no improvement for more than ``patience`` validations) says stop."""
+    best, count = float("inf"), 0
+    for loss in val_losses:
+        if loss < best:
+            best, count = loss, 0
+        else:
+            count += 1
+            if count > patience:
+                return True
+    return False

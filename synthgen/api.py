@@ -23,7 +23,7 @@ from .schema import Schema, infer_schema
 from .trainer import Progress, TrainConfig, train
 
 log = logging.getLogger("synthgen")
-SAMPLE_BATCH = 8192
+SAMPLE_BATCH = 2048  # rows per generation batch: the KV cache stays in the CPU's caches
 
 
 def resolve_device(device: str) -> torch.device:
@@ -45,7 +45,7 @@ class Synthesizer:
     def __init__(self, schema: Schema | dict | str | Path | None = None, *, epochs: int | None = None,
                  max_minutes: float | None = None, seed: int = 0, device: str = "auto",
                  d_model: int = 96, n_layers: int = 3, n_heads: int = 4,
-                 batch_size: int | None = None, val_fraction: float = 0.1,
+                 d_denoiser: int = 128, batch_size: int | None = None, val_fraction: float = 0.1,
                  sampling_steps: int = 32, callback: Callable[[Progress], None] | None = None):
         self.schema = schema
         self.epochs = epochs
@@ -55,6 +55,7 @@ class Synthesizer:
         self.d_model = d_model
         self.n_layers = n_layers
         self.n_heads = n_heads
+        self.d_denoiser = d_denoiser
         self.batch_size = batch_size
         self.val_fraction = val_fraction
         self.sampling_steps = sampling_steps
@@ -78,6 +79,7 @@ class Synthesizer:
             n_codes=[max(e.n_codes, 1) for e in modelled],
             cont_codes=[e.cont_code for e in modelled],
             d_model=self.d_model, n_layers=self.n_layers, n_heads=self.n_heads,
+            d_denoiser=self.d_denoiser,
         )
         cfg.edm.steps = self.sampling_steps
         torch.manual_seed(self.seed)
@@ -169,7 +171,8 @@ class Synthesizer:
             "model_config": self.model_.cfg.to_dict(),
             "train_config": vars(self.train_config_),
             "params": {"seed": self.seed, "d_model": self.d_model, "n_layers": self.n_layers,
-                       "n_heads": self.n_heads, "sampling_steps": self.sampling_steps},
+                       "n_heads": self.n_heads, "d_denoiser": self.d_denoiser,
+                       "sampling_steps": self.sampling_steps},
             "schema": self.schema_.to_dict(),
             "columns": self.columns_,
             "encoders": [e.to_dict() for e in self.encoders_],

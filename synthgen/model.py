@@ -47,19 +47,19 @@ class ModelConfig:
 
 
 class KVCache:
-    """Keys and values of the tokens decoded so far, preallocated for ``length`` tokens."""
+    """Keys and values of the tokens decoded so far, (batch, length, heads, head_dim),
+    preallocated: a layout that needs no transposes when one query attends to them."""
 
     def __init__(self, batch: int, heads: int, length: int, head_dim: int, device, dtype=torch.float32):
-        self.k = torch.empty(batch, heads, length, head_dim, device=device, dtype=dtype)
+        self.k = torch.empty(batch, length, heads, head_dim, device=device, dtype=dtype)
         self.v = torch.empty_like(self.k)
         self.t = 0
 
     def append(self, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        n = k.shape[2]
-        self.k[:, :, self.t:self.t + n] = k
-        self.v[:, :, self.t:self.t + n] = v
-        self.t += n
-        return self.k[:, :, :self.t], self.v[:, :, :self.t]
+        self.k[:, self.t] = k
+        self.v[:, self.t] = v
+        self.t += 1
+        return self.k[:, :self.t], self.v[:, :self.t]
 
 
 class Block(nn.Module):
@@ -77,17 +77,18 @@ class Block(nn.Module):
 
     def forward(self, x: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
         B, T, D = x.shape
+        H = self.n_heads
         q, k, v = self.qkv(self.ln1(x)).split(D, dim=-1)
-        # (B, T, D) -> (B, heads, T, D / heads)
-        q, k, v = (t.view(B, T, self.n_heads, D // self.n_heads).transpose(1, 2) for t in (q, k, v))
         if cache is None:
-            a = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-        else:  # incremental decoding of one token: it sees everything cached so far
-            k, v = cache.append(k, v)
+            # (B, T, D) -> (B, heads, T, D / heads)
+            q, k, v = (t.view(B, T, H, D // H).transpose(1, 2) for t in (q, k, v))
+            a = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(B, T, D)
+        else:  # incremental decoding of one token (T = 1): it sees everything cached so far
+            q, k, v = (t.reshape(B, H, D // H) for t in (q, k, v))
+            keys, values = cache.append(k, v)  # (B, t, heads, head_dim)
             # one query: elementwise products beat thousands of tiny batched matmuls on CPU
-            att = (q * k).sum(-1, keepdim=True) * (q.shape[-1] ** -0.5)  # (B, heads, t, 1)
-            a = (att.softmax(dim=2) * v).sum(2, keepdim=True)  # (B, heads, 1, head_dim)
-        a = a.transpose(1, 2).reshape(B, T, D)
+            att = (keys * q.unsqueeze(1)).sum(-1, keepdim=True) * (D // H) ** -0.5  # (B, t, heads, 1)
+            a = (att.softmax(dim=1) * values).sum(1).reshape(B, T, D)
         x = x + self.drop(self.proj(a))
         return x + self.drop(self.mlp(self.ln2(x)))
 

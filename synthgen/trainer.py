@@ -63,6 +63,7 @@ def train(model: TabularTransformer, train_data: tuple[torch.Tensor, torch.Tenso
           device: torch.device | str = "cpu",
           callback: Callable[[Progress], None] | None = None) -> TrainResult:
     torch.manual_seed(seed)
+    torch.set_flush_denormal(True)  # tiny gradients late in training are slow on CPUs otherwise
     gen = torch.Generator().manual_seed(seed)
     codes, values = (t.to(device) for t in train_data)
     v_codes, v_values = (t.to(device) for t in val_data)
@@ -133,6 +134,8 @@ def train(model: TabularTransformer, train_data: tuple[torch.Tensor, torch.Tenso
                 break
     except KeyboardInterrupt:
         result.stopped_by = "interrupted"
+    finally:
+        torch.set_flush_denormal(False)
     if callback:
         elapsed = time.monotonic() - start
         callback(Progress(len(result.history), cfg.epochs, step, math.nan, None, best_val, elapsed, budget, done=True))

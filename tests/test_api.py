@@ -72,3 +72,15 @@ def test_early_stopping_keeps_best_epoch(planted):
     vals = [h["val_loss"] for h in synth.history_]
     assert synth.stopped_by_ == "early-stopping"
     assert vals[synth.best_epoch_ - 1] == min(vals)
+
+
+def test_ctrl_c_keeps_the_best_model_so_far(planted, tmp_path):
+    def interrupt_at_epoch_3(progress):
+        if progress.epoch == 3 and not progress.done:
+            raise KeyboardInterrupt
+
+    synth = Synthesizer(epochs=50, callback=interrupt_at_epoch_3, **TINY).fit(planted.head(300))
+    assert synth.stopped_by_ == "interrupted"
+    assert len(synth.history_) == 3
+    out = synthgen.load(synth.save(tmp_path / "m.safetensors")).sample(20)
+    assert len(out) == 20
