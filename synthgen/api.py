@@ -44,9 +44,9 @@ class Synthesizer:
 
     def __init__(self, schema: Schema | dict | str | Path | None = None, *, epochs: int | None = None,
                  max_minutes: float | None = None, seed: int = 0, device: str = "auto",
-                 d_model: int = 96, n_layers: int = 3, n_heads: int = 4,
-                 d_denoiser: int = 128, batch_size: int | None = None, val_fraction: float = 0.1,
-                 sampling_steps: int = 32, callback: Callable[[Progress], None] | None = None):
+                 d_model: int = 64, n_layers: int = 3, n_heads: int = 4,
+                 d_denoiser: int = 64, batch_size: int | None = None, val_fraction: float = 0.1,
+                 sampling_steps: int = 16, callback: Callable[[Progress], None] | None = None):
         self.schema = schema
         self.epochs = epochs
         self.max_minutes = max_minutes

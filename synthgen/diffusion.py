@@ -19,7 +19,7 @@ class EDMConfig:
     sigma_min: float = 0.002  # sampling schedule
     sigma_max: float = 80.0
     rho: float = 7.0
-    steps: int = 32  # Heun steps when sampling (2 * steps - 1 denoiser calls)
+    steps: int = 16  # Heun steps when sampling (2 * steps - 1 denoiser calls)
 
 
 class FourierFeatures(nn.Module):

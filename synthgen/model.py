@@ -28,11 +28,11 @@ from .diffusion import Denoiser, EDMConfig, FourierFeatures, edm_loss
 class ModelConfig:
     n_codes: list[int]  # size of each column's discrete part (density head outputs)
     cont_codes: list[int]  # the code meaning "continuous value follows", -1 if none
-    d_model: int = 128  # width of column tokens
+    d_model: int = 64  # width of column tokens
     n_layers: int = 3  # Transformer blocks in the trunk
     n_heads: int = 4  # attention heads
     mlp_ratio: int = 2  # hidden width of each block's MLP, in multiples of d_model
-    d_denoiser: int = 128  # hidden width of the score head
+    d_denoiser: int = 64  # hidden width of the score head
     dropout: float = 0.0
     edm: EDMConfig = field(default_factory=EDMConfig)
 
