@@ -20,7 +20,7 @@ def generate_batch(*args, **kwargs) -> tuple[torch.Tensor, torch.Tensor]:
         torch.set_flush_denormal(False)
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def _generate_batch(model: TabularTransformer, n: int, order: list[int], generator: torch.Generator,
                    known: dict[int, tuple[torch.Tensor, torch.Tensor]] | None = None,
                    device: str | torch.device = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
