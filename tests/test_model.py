@@ -56,7 +56,7 @@ class _ExactGaussianDenoiser(torch.nn.Module):
 
     def __init__(self, mu):
         super().__init__()
-        self.cfg = EDMConfig(steps=48)
+        self.cfg = EDMConfig(steps=32)
         self.mu = mu
 
     def forward(self, x, sigma, film):
@@ -67,8 +67,8 @@ def test_heun_sampler_recovers_gaussian_with_exact_denoiser():
     den = _ExactGaussianDenoiser(mu=1.5)
     g = torch.Generator().manual_seed(0)
     x = heun_sample(den, torch.zeros(20000, 1), g)
-    assert abs(x.mean().item() - 1.5) < 0.05  # the prior ignores the mean: bias ~ mu / sigma_max
-    assert abs(x.std().item() - 1.0) < 0.02
+    assert abs(x.mean().item() - 1.5) < 0.02
+    assert abs(x.std().item() - 1.0) < 0.03
 
 
 def test_losses_are_finite_and_have_gradients_for_both_heads():
