@@ -96,6 +96,8 @@ class Synthesizer:
         self.best_epoch_ = result.best_epoch
         self.stopped_by_ = result.stopped_by
         self.n_rows_ = len(frame)
+        log.info("fitted %d rows in %d epochs (%s); best epoch %d", len(frame), len(self.history_),
+                 self.stopped_by_, self.best_epoch_)
         return self
 
     def _resolve_schema(self, frame: pd.DataFrame) -> Schema:
