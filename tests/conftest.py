@@ -10,7 +10,7 @@ from synthgen import Synthesizer
 
 torch.set_num_threads(2)
 
-TINY = dict(d_model=32, n_layers=2, n_heads=2, sampling_steps=8)
+TINY = dict(d_model=32, n_layers=2, n_heads=2, sampling_steps=16)
 
 
 def planted_table(n: int = 1500, seed: int = 0) -> pd.DataFrame:
