@@ -32,8 +32,13 @@ N_TRAIN = 26_048  # 80% of adult's 32,561 rows, the usual split
 
 
 def split(df: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    order = np.random.default_rng(seed).permutation(len(df))
-    return df.iloc[order[:N_TRAIN]].reset_index(drop=True), df.iloc[order[N_TRAIN:]].reset_index(drop=True)
+    """The same 80/20 split as bench_tabular.py, so its synthgen samples are judged against
+    the rows they were trained on and the holdout they never saw."""
+    from sklearn.model_selection import train_test_split
+
+    train, holdout = train_test_split(df, test_size=0.2, random_state=seed)
+    assert len(train) == N_TRAIN
+    return train.reset_index(drop=True), holdout.reset_index(drop=True)
 
 
 def stand_in(train: pd.DataFrame, seed: int = 1) -> pd.DataFrame:
