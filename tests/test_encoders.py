@@ -102,4 +102,6 @@ def test_id_generated_fresh_in_same_style():
     s = pd.Series([f"C{i:05d}" for i in range(100)], name="k")
     enc = fit_encoder(ColumnSpec("k", "id"), s)
     out = enc.generate(3)
-    assert out.tolist() == ["C00001", "C00002", "C00003"]
+    assert out.tolist() == ["C00100", "C00101", "C00102"]  # above every real key: no collision
+    ints = fit_encoder(ColumnSpec("n", "id"), pd.Series(range(1, 51), name="n")).generate(2)
+    assert ints.tolist() == [51, 52]
