@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from .diffusion import flush_denormals
 from .model import TabularTransformer
 
 
@@ -63,7 +64,6 @@ def train(model: TabularTransformer, train_data: tuple[torch.Tensor, torch.Tenso
           device: torch.device | str = "cpu",
           callback: Callable[[Progress], None] | None = None) -> TrainResult:
     torch.manual_seed(seed)
-    torch.set_flush_denormal(True)  # tiny gradients late in training are slow on CPUs otherwise
     gen = torch.Generator().manual_seed(seed)
     codes, values = (t.to(device) for t in train_data)
     v_codes, v_values = (t.to(device) for t in val_data)
@@ -87,55 +87,54 @@ def train(model: TabularTransformer, train_data: tuple[torch.Tensor, torch.Tenso
     max_epochs = cfg.epochs or cfg.max_epochs
     step = 0
     result.stopped_by = "epochs"
-    try:
-        for epoch in range(1, max_epochs + 1):
-            model.train()
-            order = torch.randperm(n, generator=gen).to(device)
-            total = 0.0
-            for b in range(steps_per_epoch):
-                idx = order[b * bs:(b + 1) * bs]
-                c, v = codes[idx], values[idx]
-                perm = _orders(len(idx), m, cfg.fixed_order_share, gen).to(device)
-                lr = cfg.lr * lr_scale * min(1.0, (step + 1) / cfg.warmup_steps)
-                for g in opt.param_groups:
-                    g["lr"] = lr
-                losses = model.losses(c, v, perm)
-                loss = losses["density"] + cfg.score_weight * losses["score"]
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-                opt.step()
-                _ema_update(ema, model, cfg.ema_decay if step > cfg.warmup_steps else 0.9)
-                total += loss.item()
-                step += 1
-            train_loss = total / steps_per_epoch
-            val = evaluate(ema, v_codes, v_values, val_perm, cfg, seed)
-            elapsed = time.monotonic() - start
-            rec = {"epoch": epoch, "train_loss": round(train_loss, 5), "val_loss": round(val, 5),
-                   "lr": lr, "seconds": round(elapsed, 2)}
-            result.history.append(rec)
-            if val < best_val - 1e-4:
-                best_val, since_best, since_lr = val, 0, 0
-                result.state_dict = _cpu_state(ema)
-                result.best_epoch = epoch
-            else:
-                since_best += 1
-                since_lr += 1
-                if since_lr >= cfg.lr_patience:
-                    lr_scale, since_lr = lr_scale * 0.5, 0
-            if callback:
-                callback(Progress(epoch, cfg.epochs, step, train_loss, val, best_val, elapsed, budget))
-            if cfg.epochs is None and since_best >= cfg.patience:
-                result.stopped_by = "early-stopping"
-                break
-            # stop when another epoch would overrun the budget
-            if budget is not None and elapsed * (epoch + 1) / epoch > budget:
-                result.stopped_by = "time-budget"
-                break
-    except KeyboardInterrupt:
-        result.stopped_by = "interrupted"
-    finally:
-        torch.set_flush_denormal(False)
+    with flush_denormals():  # tiny gradients late in training are slow on CPUs otherwise
+        try:
+            for epoch in range(1, max_epochs + 1):
+                model.train()
+                order = torch.randperm(n, generator=gen).to(device)
+                total = 0.0
+                for b in range(steps_per_epoch):
+                    idx = order[b * bs:(b + 1) * bs]
+                    c, v = codes[idx], values[idx]
+                    perm = _orders(len(idx), m, cfg.fixed_order_share, gen).to(device)
+                    lr = cfg.lr * lr_scale * min(1.0, (step + 1) / cfg.warmup_steps)
+                    for g in opt.param_groups:
+                        g["lr"] = lr
+                    losses = model.losses(c, v, perm)
+                    loss = losses["density"] + cfg.score_weight * losses["score"]
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+                    opt.step()
+                    _ema_update(ema, model, cfg.ema_decay if step > cfg.warmup_steps else 0.9)
+                    total += loss.item()
+                    step += 1
+                train_loss = total / steps_per_epoch
+                val = evaluate(ema, v_codes, v_values, val_perm, cfg, seed)
+                elapsed = time.monotonic() - start
+                rec = {"epoch": epoch, "train_loss": round(train_loss, 5), "val_loss": round(val, 5),
+                       "lr": lr, "seconds": round(elapsed, 2)}
+                result.history.append(rec)
+                if val < best_val - 1e-4:
+                    best_val, since_best, since_lr = val, 0, 0
+                    result.state_dict = _cpu_state(ema)
+                    result.best_epoch = epoch
+                else:
+                    since_best += 1
+                    since_lr += 1
+                    if since_lr >= cfg.lr_patience:
+                        lr_scale, since_lr = lr_scale * 0.5, 0
+                if callback:
+                    callback(Progress(epoch, cfg.epochs, step, train_loss, val, best_val, elapsed, budget))
+                if cfg.epochs is None and since_best >= cfg.patience:
+                    result.stopped_by = "early-stopping"
+                    break
+                # stop when another epoch would overrun the budget
+                if budget is not None and elapsed * (epoch + 1) / epoch > budget:
+                    result.stopped_by = "time-budget"
+                    break
+        except KeyboardInterrupt:
+            result.stopped_by = "interrupted"
     if callback:
         elapsed = time.monotonic() - start
         callback(Progress(len(result.history), cfg.epochs, step, math.nan, None, best_val, elapsed, budget, done=True))
