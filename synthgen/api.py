@@ -46,7 +46,9 @@ class Synthesizer:
                  max_minutes: float | None = None, seed: int = 0, device: str = "auto",
                  d_model: int = 64, n_layers: int = 3, n_heads: int = 4,
                  d_denoiser: int = 64, batch_size: int | None = None, val_fraction: float = 0.1,
-                 sampling_steps: int = 16, callback: Callable[[Progress], None] | None = None):
+                 sampling_steps: int = 16, entity: str | None = None, order: str | None = None,
+                 sequential: bool = False, window: int = 32,
+                 callback: Callable[[Progress], None] | None = None):
         self.schema = schema
         self.epochs = epochs
         self.max_minutes = max_minutes
@@ -59,6 +61,10 @@ class Synthesizer:
         self.batch_size = batch_size
         self.val_fraction = val_fraction
         self.sampling_steps = sampling_steps
+        self.entity = entity  # time series: the column naming each sequence
+        self.order = order  # time series: the column ordering the steps (a time or a number)
+        self.sequential = sequential  # one long series in row order (no entity, no order column)
+        self.window = window  # time series: steps per training window (the history seen)
         self.callback = callback
 
     # ---- fitting ------------------------------------------------------------------------
@@ -69,6 +75,10 @@ class Synthesizer:
         check_table(frame, schema)
         self.schema_ = schema
         self.columns_ = list(frame.columns)
+        self.n_rows_ = len(frame)
+        if schema.entity or schema.order or self.sequential:
+            return self._fit_series(frame, schema)
+        self.series_ = None
         self.encoders_ = fit_encoders(frame, schema, seed=self.seed)
         modelled = self._modelled()
         if not modelled:
@@ -95,14 +105,30 @@ class Synthesizer:
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
         self.stopped_by_ = result.stopped_by
-        self.n_rows_ = len(frame)
         log.info("fitted %d rows in %d epochs (%s); best epoch %d", len(frame), len(self.history_),
                  self.stopped_by_, self.best_epoch_)
         return self
 
+    def _fit_series(self, frame: pd.DataFrame, schema: Schema) -> Synthesizer:
+        from .series.backend import SeriesBackend
+
+        if not isinstance(self.window, (int, np.integer)) or self.window < 2:
+            raise UsageError(f"window must be a whole number of steps, at least 2; got {self.window!r}")
+        self.series_ = SeriesBackend.fit(frame, schema, self, self.callback, resolve_device(self.device))
+        self.encoders_ = []  # the step table's encoders live in series_
+        self.model_ = self.series_.model
+        self.train_config_ = self.series_.train_config
+        result = self.series_.result
+        self.history_, self.best_epoch_, self.stopped_by_ = result.history, result.best_epoch, result.stopped_by
+        return self
+
+    @property
+    def is_series(self) -> bool:
+        return getattr(self, "series_", None) is not None
+
     def _resolve_schema(self, frame: pd.DataFrame) -> Schema:
         if self.schema is None:
-            return infer_schema(frame)
+            return self._with_roles(infer_schema(frame, entity=self.entity, order=self.order), frame)
         if isinstance(self.schema, Schema):
             schema = self.schema
         elif isinstance(self.schema, dict):
@@ -111,7 +137,21 @@ class Synthesizer:
             schema = Schema.load(self.schema)
         schema.check_against(frame)
         # keep the data's column order; the schema only says what each column is
-        return Schema([schema[c] for c in frame.columns], schema.entity, schema.order, schema.context)
+        return self._with_roles(Schema([schema[c] for c in frame.columns], schema.entity, schema.order,
+                                       schema.context), frame)
+
+    def _with_roles(self, schema: Schema, frame: pd.DataFrame) -> Schema:
+        """Entity and order given to the Synthesizer override the schema's."""
+        for role in ("entity", "order"):
+            col = getattr(self, role)
+            if col is None:
+                continue
+            if col not in frame.columns:
+                raise DataError(f"the {role} column '{col}' is not in the data; columns are {', '.join(map(str, frame.columns[:12]))}")
+            setattr(schema, role, col)
+            if role == "entity" and schema[col].kind == "id":
+                schema[col].kind = "categorical"
+        return schema
 
     def _modelled(self) -> list[ColumnEncoder]:
         return [e for e in self.encoders_ if not isinstance(e, IdEncoder)]
@@ -121,15 +161,28 @@ class Synthesizer:
             raise NotFittedError("this Synthesizer is not fitted yet; call fit(df) or synthgen.load(path) first")
 
     # ---- sampling -----------------------------------------------------------------------
-    def sample_batches(self, n: int, seed: int | None = None, batch_size: int = SAMPLE_BATCH,
-                       device: str = "cpu") -> Iterator[pd.DataFrame]:
+    def sample_batches(self, n: int | None = None, seed: int | None = None, batch_size: int = SAMPLE_BATCH,
+                       device: str = "cpu", length: int | None = None,
+                       on_step: Callable[[int], None] | None = None) -> Iterator[pd.DataFrame]:
         """Yield pandas frames of at most ``batch_size`` rows, ``n`` rows in all.
-        Memory stays bounded by the batch, whatever ``n`` is."""
+        Memory stays bounded by the batch, whatever ``n`` is.
+
+        Time series: ``n`` sequences (default: as many entities as the data had, or one series),
+        each of ``length`` steps (default: lengths learned from the data), in batches of whole
+        sequences; ``on_step(t)`` is called after each generated step."""
         self._check_fitted()
+        if n is None and self.is_series:
+            n = self.series_.default_count()
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
-            raise UsageError(f"the number of rows must be a positive whole number, got {n!r}")
+            what = "sequences" if self.is_series else "rows"
+            raise UsageError(f"the number of {what} must be a positive whole number, got {n!r}")
+        if length is not None and not self.is_series:
+            raise UsageError("length applies to time-series models only; this model learned a table")
         dev = resolve_device(device)
         seed = self.seed if seed is None else seed
+        if self.is_series:
+            yield from self.series_.sample_batches(int(n), length, int(seed), dev, on_step)
+            return
         gen = torch.Generator(device=dev).manual_seed(int(seed))
         model = self.model_.to(dev).eval()
         order = list(range(model.n_columns))
@@ -140,12 +193,23 @@ class Synthesizer:
             yield decode_table(codes.cpu().numpy(), values.cpu().numpy(), self.encoders_, id_start=done)
             done += b
 
-    def sample(self, n: int, seed: int | None = None, batch_size: int = SAMPLE_BATCH, device: str = "cpu"):
-        """``n`` synthetic rows as the frame type ``fit`` was given (pandas or polars)."""
-        frames = list(self.sample_batches(n, seed=seed, batch_size=batch_size, device=device))
+    def sample(self, n: int | None = None, seed: int | None = None, batch_size: int = SAMPLE_BATCH,
+               device: str = "cpu", length: int | None = None):
+        """``n`` synthetic rows (time series: ``n`` sequences of ``length`` steps) as the frame
+        type ``fit`` was given (pandas or polars)."""
+        if n is None and not self.is_series:
+            raise UsageError("give the number of rows to generate")
+        frames = list(self.sample_batches(n, seed=seed, batch_size=batch_size, device=device, length=length))
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        df = df[self.columns_]
+        df = df[self.output_columns(df)]
         return self._to_input_type(df)
+
+    def output_columns(self, df: pd.DataFrame) -> list[str]:
+        """The input's columns in its order (a one-series model adds 'series' when it makes several)."""
+        from .series.panel import SERIES
+
+        extra = [SERIES] if SERIES in df.columns and SERIES not in self.columns_ else []
+        return extra + self.columns_
 
     def integer_columns(self) -> list[str]:
         """Columns holding whole numbers (written without '.0' even when they have gaps)."""
@@ -166,6 +230,11 @@ class Synthesizer:
     # ---- files --------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
         self._check_fitted()
+        tensors, meta = self._to_doc()
+        save_model_file(path, tensors, meta)
+        return Path(path)
+
+    def _to_doc(self) -> tuple[dict, dict]:
         meta = {
             "synthgen_version": __version__,
             "torch_version": torch.__version__,
@@ -174,7 +243,8 @@ class Synthesizer:
             "train_config": vars(self.train_config_),
             "params": {"seed": self.seed, "d_model": self.d_model, "n_layers": self.n_layers,
                        "n_heads": self.n_heads, "d_denoiser": self.d_denoiser,
-                       "sampling_steps": self.sampling_steps},
+                       "sampling_steps": self.sampling_steps, "entity": self.entity,
+                       "order": self.order, "sequential": self.sequential, "window": self.window},
             "schema": self.schema_.to_dict(),
             "columns": self.columns_,
             "encoders": [e.to_dict() for e in self.encoders_],
@@ -185,12 +255,18 @@ class Synthesizer:
             "best_epoch": self.best_epoch_,
             "stopped_by": self.stopped_by_,
         }
-        save_model_file(path, self.model_.state_dict(), meta)
-        return Path(path)
+        if self.is_series:
+            tensors, meta["series"] = self.series_.to_doc()
+            return tensors, meta
+        return self.model_.state_dict(), meta
 
     @classmethod
     def load(cls, path: str | Path) -> Synthesizer:
         tensors, doc = load_model_file(path)
+        return cls._from_doc(tensors, doc, path)
+
+    @classmethod
+    def _from_doc(cls, tensors: dict, doc: dict, path: str | Path = "the model file") -> Synthesizer:
         try:
             params = doc["params"]
             self = cls(**params)
@@ -204,8 +280,15 @@ class Synthesizer:
             self.best_epoch_ = doc.get("best_epoch", 0)
             self.stopped_by_ = doc.get("stopped_by", "")
             self.train_config_ = TrainConfig(**doc["train_config"])
-            model = TabularTransformer(ModelConfig.from_dict(doc["model_config"]))
-            model.load_state_dict(tensors, strict=True)
+            self.series_ = None
+            if "series" in doc:
+                from .series.backend import SeriesBackend
+
+                self.series_ = SeriesBackend.from_doc(tensors, doc["series"], ModelConfig.from_dict(doc["model_config"]))
+                model = self.series_.model
+            else:
+                model = TabularTransformer(ModelConfig.from_dict(doc["model_config"]))
+                model.load_state_dict(tensors, strict=True)
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise ModelFileError(f"model file '{path}' is damaged or incomplete ({type(exc).__name__}); train a new one with `synthgen fit`") from None
         self.model_ = model.eval()

@@ -54,8 +54,12 @@ def fit(
     max_minutes: Annotated[float | None, typer.Option("--max-minutes", help="Time budget for training, in minutes.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same model.")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    entity: Annotated[str | None, typer.Option(help="Time series: the column naming each sequence (e.g. a station or customer id).")] = None,
+    order: Annotated[str | None, typer.Option(help="Time series: the column ordering the steps (a time or a number).")] = None,
+    sequential: Annotated[bool, typer.Option("--sequential", help="Time series: one long series in the file's row order (no entity or order column).")] = False,
+    window: Annotated[int, typer.Option(help="Time series: steps per training window, the history the model sees.")] = 32,
 ) -> None:
-    """Learn DATA and write a model file."""
+    """Learn DATA (a table, or time series with --entity / --order / --sequential) and write a model file."""
     from .api import Synthesizer
     from .io import read_table
 
@@ -70,32 +74,47 @@ def fit(
     started = time.monotonic()
     with _TrainingBar(epochs, max_minutes) as bar:
         synth = Synthesizer(schema=schema, epochs=epochs, max_minutes=max_minutes, seed=seed,
-                            device=device, callback=bar.update)
+                            device=device, entity=entity, order=order, sequential=sequential,
+                            window=window, callback=bar.update)
         synth.fit(df)
     synth.save(output)
     best = min((h["val_loss"] for h in synth.history_), default=float("nan"))
     err.print(f"Trained {len(synth.history_)} epochs in {time.monotonic() - started:.0f} s "
               f"({synth.stopped_by_}); best validation loss {best:.4f} at epoch {synth.best_epoch_}")
+    if synth.is_series:
+        lay = synth.series_.layout
+        err.print(f"Time series: entity {lay.entity or '(one series)'}, order {lay.order or '(row order)'}, "
+                  f"context {', '.join(lay.context) or '(none)'}; window {lay.window} steps")
     err.print(f"Model written to [bold]{output}[/]")
 
 
 @app.command()
 @friendly_errors
 def sample(
-    n: Annotated[int, typer.Option("-n", "--rows", help="Number of rows to generate.")] = 1000,
+    n: Annotated[int | None, typer.Option("-n", "--rows", help="Rows to generate (default 1000); for a time-series model, sequences (default: as many as the data had; one for a single series).")] = None,
+    length: Annotated[int | None, typer.Option(help="Time series: steps per generated sequence (default: lengths learned from the data).")] = None,
     model: Annotated[Path, typer.Option("--model", "-m", help="Model file from `synthgen fit`.")] = DEFAULT_MODEL,
     output: Annotated[str, typer.Option("--output", "-o", help="Output .csv or .parquet; '-' writes CSV to stdout.")] = str(DEFAULT_OUTPUT),
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives byte-identical output.")] = 0,
     device: Annotated[str, typer.Option(help="cpu (default), auto or cuda.")] = "cpu",
 ) -> None:
-    """Generate N synthetic rows from a model file."""
+    """Generate N synthetic rows (or N sequences) from a model file."""
     from .api import load
     from .io import write_table_batches
 
-    if n <= 0:
-        raise UsageError(f"-n must be a positive number of rows, got {n}")
+    if n is not None and n <= 0:
+        raise UsageError(f"-n must be a positive number, got {n}")
+    if length is not None and length <= 0:
+        raise UsageError(f"--length must be a positive number of steps, got {length}")
     synth = load(model)
+    if length is not None and not synth.is_series:
+        raise UsageError(f"--length applies to time-series models; '{model}' learned a table (use -n for rows)")
+    if n is None:
+        n = synth.series_.default_count() if synth.is_series else 1000
     started = time.monotonic()
+    if synth.is_series:
+        _sample_series(synth, n, length, seed, device, output)
+        return
     batches = synth.sample_batches(n, seed=seed, device=device)
     if output == "-":
         write_table_batches(batches, "-", synth.integer_columns())
@@ -114,17 +133,46 @@ def sample(
     err.print(f"Wrote {n:,} rows to [bold]{output}[/] in {secs:.1f} s")
 
 
+def _sample_series(synth, n: int, length: int | None, seed: int, device: str, output: str) -> None:
+    from .io import write_table_batches
+
+    started = time.monotonic()
+    rows = 0
+    with Progress(TextColumn("Sampling {task.fields[what]}"), TextColumn("step {task.completed:,}"),
+                  TimeElapsedColumn(), console=err, transient=True, disable=output == "-") as prog:
+        task = prog.add_task("sample", total=None, what=f"{n:,} sequences")
+
+        def frames():
+            nonlocal rows
+            for b in synth.sample_batches(n, seed=seed, device=device, length=length,
+                                          on_step=lambda t: prog.update(task, completed=t + 1)):
+                rows += len(b)
+                yield b[synth.output_columns(b)]
+
+        write_table_batches(frames(), output, synth.integer_columns())
+    if output != "-":
+        err.print(f"Wrote {n:,} sequences ({rows:,} rows) to [bold]{output}[/] in {time.monotonic() - started:.1f} s")
+
+
 @schema_app.command("infer")
 @friendly_errors
 def schema_infer(
     data: Annotated[Path, typer.Argument(help="CSV or Parquet file.")],
     output: Annotated[str, typer.Option("--output", "-o", help="Schema JSON to write; '-' prints it.")] = "-",
+    entity: Annotated[str | None, typer.Option(help="Time series: the column naming each sequence.")] = None,
+    order: Annotated[str | None, typer.Option(help="Time series: the column ordering the steps.")] = None,
 ) -> None:
-    """Infer column kinds from DATA and write them as an editable schema file."""
+    """Infer column kinds (and, with --entity, the context columns) from DATA and write them as an editable schema file."""
     from .io import atomic_write_text, read_table
     from .schema import infer_schema
+    from .series.panel import check_sequences, detect_context
 
-    schema = infer_schema(read_table(data))
+    df = read_table(data)
+    schema = infer_schema(df, entity=entity, order=order)
+    if entity or order:
+        check_sequences(df, entity, order, [])
+        others = [c.name for c in schema.columns if c.name not in (entity, order) and c.kind != "id"]
+        schema.context = detect_context(df, entity, others)
     if output == "-":
         sys.stdout.write(schema.to_json())
         return

@@ -34,6 +34,7 @@ class ModelConfig:
     mlp_ratio: int = 2  # hidden width of each block's MLP, in multiples of d_model
     d_denoiser: int = 64  # hidden width of the score head
     dropout: float = 0.0
+    n_given: int = 0  # leading columns that are always given (time-series context): read, never predicted
     edm: EDMConfig = field(default_factory=EDMConfig)
 
     def to_dict(self) -> dict:
@@ -61,6 +62,13 @@ class KVCache:
         self.t += 1
         return self.k[:, :self.t], self.v[:, :self.t]
 
+    def fill(self, k: torch.Tensor, v: torch.Tensor) -> None:
+        """Store the keys and values of a whole prefix (B, T, heads, head_dim) at once."""
+        T = k.shape[1]
+        self.k[:, self.t:self.t + T] = k
+        self.v[:, self.t:self.t + T] = v
+        self.t += T
+
 
 class Block(nn.Module):
     """Pre-norm Transformer block; attention optionally extends a key/value cache."""
@@ -79,7 +87,9 @@ class Block(nn.Module):
         B, T, D = x.shape
         H = self.n_heads
         q, k, v = self.qkv(self.ln1(x)).split(D, dim=-1)
-        if cache is None:
+        if cache is None or T > 1:
+            if cache is not None:  # priming an empty cache with a prefix
+                cache.fill(k.view(B, T, H, D // H), v.view(B, T, H, D // H))
             # (B, T, D) -> (B, heads, T, D / heads)
             q, k, v = (t.view(B, T, H, D // H).transpose(1, 2) for t in (q, k, v))
             a = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(B, T, D)
@@ -125,33 +135,45 @@ class TabularTransformer(nn.Module):
         return e + is_cont * self.value_proj(feats)
 
     # ---- training -----------------------------------------------------------------
-    def hidden(self, codes: torch.Tensor, values: torch.Tensor, perm: torch.Tensor) -> torch.Tensor:
+    def hidden(self, codes: torch.Tensor, values: torch.Tensor, perm: torch.Tensor,
+               prefix: torch.Tensor | None = None, query_extra: torch.Tensor | None = None) -> torch.Tensor:
         """Trunk output for predicting each column, in column order: (B, m, d).
 
-        codes (B, m) long, values (B, m) float, perm (B, m) the order each row is read in."""
+        codes (B, m) long, values (B, m) float, perm (B, m) the order each row is read in.
+        Time series add ``prefix`` (B, P, d), tokens every column sees (the history), and
+        ``query_extra`` (B, m, d), added to each column's query (its own previous value)."""
         B, m = codes.shape
         cols = torch.arange(m, device=codes.device)
         v = self.embed_values(codes, values, cols)  # (B, m, d), column order
-        v_perm = v.gather(1, perm.unsqueeze(-1).expand(-1, -1, v.shape[-1]))  # order pi
+        index = perm.unsqueeze(-1).expand(-1, -1, v.shape[-1])
+        v_perm = v.gather(1, index)  # order pi
         bos = self.code_emb.weight[self.bos_index].expand(B, 1, -1)
         x = self.query_emb(perm) + torch.cat([bos, v_perm[:, :-1]], dim=1)
+        if query_extra is not None:
+            x = x + query_extra.gather(1, index)
+        P = 0 if prefix is None else prefix.shape[1]
+        if P:
+            x = torch.cat([prefix, x], dim=1)
         for block in self.blocks:
             x = block(x)
-        h = self.ln_f(x)
+        h = self.ln_f(x[:, P:])
         inv = perm.argsort(dim=1)  # position of each column in the order
         return h.gather(1, inv.unsqueeze(-1).expand(-1, -1, h.shape[-1]))
 
     def losses(self, codes: torch.Tensor, values: torch.Tensor, perm: torch.Tensor,
-               generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+               generator: torch.Generator | None = None, prefix: torch.Tensor | None = None,
+               query_extra: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Cross-entropy per row (summed over columns) and the score-matching loss."""
-        h = self.hidden(codes, values, perm)
+        h = self.hidden(codes, values, perm, prefix, query_extra)
         ce = codes.new_zeros((), dtype=h.dtype)
         for j, head in enumerate(self.density_heads):
-            if self.cfg.n_codes[j] > 1:
+            if self.cfg.n_codes[j] > 1 and j >= self.cfg.n_given:
                 ce = ce + F.cross_entropy(head(h[:, j]), codes[:, j])
         out = {"density": ce}
         conds, targets = [], []
         for j in self.numeric_columns:
+            if j < self.cfg.n_given:
+                continue
             rows = codes[:, j] == self.cfg.cont_codes[j]
             conds.append(h[rows, j])
             targets.append(values[rows, j])
@@ -163,9 +185,9 @@ class TabularTransformer(nn.Module):
         return out
 
     # ---- generation ---------------------------------------------------------------
-    def new_caches(self, batch: int, device) -> list[KVCache]:
+    def new_caches(self, batch: int, device, prefix: int = 0) -> list[KVCache]:
         d, h = self.cfg.d_model, self.cfg.n_heads
-        return [KVCache(batch, h, self.n_columns, d // h, device) for _ in self.blocks]
+        return [KVCache(batch, h, prefix + self.n_columns, d // h, device) for _ in self.blocks]
 
     def step(self, token: torch.Tensor, caches: list[KVCache]) -> torch.Tensor:
         """Feed one token per row (B, 1, d) through the trunk with caches; returns (B, d)."""

@@ -17,17 +17,23 @@ def generate_batch(*args, **kwargs) -> tuple[torch.Tensor, torch.Tensor]:
 @torch.inference_mode()
 def _generate_batch(model: TabularTransformer, n: int, order: list[int], generator: torch.Generator,
                    known: dict[int, tuple[torch.Tensor, torch.Tensor]] | None = None,
-                   device: str | torch.device = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+                   device: str | torch.device = "cpu", prefix: torch.Tensor | None = None,
+                   query_extra: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Sample ``n`` rows. Returns codes (n, m) long and values (n, m) float.
 
     ``known`` maps a column to given (codes, values) of shape (n,): those columns are not
     sampled but read as visible context (conditional generation); put them first in ``order``.
+    ``prefix`` (n, P, d) and ``query_extra`` (n, m, d): a time series' history (see
+    TabularTransformer.hidden).
     """
     m = model.n_columns
     known = known or {}
     codes = torch.zeros(n, m, dtype=torch.long, device=device)
     values = torch.zeros(n, m, device=device)
-    caches = model.new_caches(n, device)
+    P = 0 if prefix is None else prefix.shape[1]
+    caches = model.new_caches(n, device, P)
+    if P:
+        model.step(prefix, caches)  # fills the caches; the prefix predicts nothing itself
     prev: int | None = None
     for j in order:
         if prev is None:
@@ -35,7 +41,10 @@ def _generate_batch(model: TabularTransformer, n: int, order: list[int], generat
         else:
             col = torch.tensor([prev], device=device)
             token = model.embed_values(codes[:, prev:prev + 1], values[:, prev:prev + 1], col)[:, 0]
-        token = (token + model.query_emb.weight[j]).unsqueeze(1)
+        token = token + model.query_emb.weight[j]
+        if query_extra is not None:
+            token = token + query_extra[:, j]
+        token = token.unsqueeze(1)
         h = model.step(token, caches)  # (n, d)
         if j in known:
             codes[:, j], values[:, j] = known[j]

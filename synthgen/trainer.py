@@ -31,6 +31,7 @@ class TrainConfig:
     fixed_order_share: float = 0.5  # share of rows read in the sampling order, the rest random
     grad_clip: float = 1.0
     score_weight: float = 1.0  # weight of the score-matching loss beside the cross-entropy
+    max_steps_per_epoch: int | None = None  # long series: validate (and keep the best) this often
 
 
 @dataclass
@@ -59,18 +60,20 @@ def default_batch_size(n_rows: int) -> int:
     return int(min(1024, max(32, 2 ** round(math.log2(max(n_rows / 50, 1))))))
 
 
-def train(model: TabularTransformer, train_data: tuple[torch.Tensor, torch.Tensor],
-          val_data: tuple[torch.Tensor, torch.Tensor], cfg: TrainConfig, seed: int = 0,
+def train(model: TabularTransformer, train_data: tuple[torch.Tensor, ...],
+          val_data: tuple[torch.Tensor, ...], cfg: TrainConfig, seed: int = 0,
           device: torch.device | str = "cpu",
           callback: Callable[[Progress], None] | None = None) -> TrainResult:
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    codes, values = (t.to(device) for t in train_data)
-    v_codes, v_values = (t.to(device) for t in val_data)
-    n, m = codes.shape
+    data = [t.to(device) for t in train_data]  # rows (tables) or windows (time series) first
+    val = [t.to(device) for t in val_data]
+    n, m = len(data[0]), model.n_columns
     bs = cfg.batch_size or default_batch_size(n)
     bs = min(bs, n)
     steps_per_epoch = max(1, n // bs)
+    if cfg.max_steps_per_epoch:
+        steps_per_epoch = min(steps_per_epoch, cfg.max_steps_per_epoch)
     model.to(device).train()
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.99),
                             foreach=True)
@@ -78,7 +81,7 @@ def train(model: TabularTransformer, train_data: tuple[torch.Tensor, torch.Tenso
     for p in ema.parameters():
         p.requires_grad_(False)
     canonical = torch.arange(m, device=device)
-    val_perm = canonical.expand(len(v_codes), m)  # judge the order we sample in
+    val_perm = canonical.expand(len(val[0]), m)  # judge the order we sample in
     result = TrainResult(state_dict=_cpu_state(ema))
     best_val, since_best, since_lr = math.inf, 0, 0
     lr_scale = 1.0
@@ -95,12 +98,12 @@ def train(model: TabularTransformer, train_data: tuple[torch.Tensor, torch.Tenso
                 total = 0.0
                 for b in range(steps_per_epoch):
                     idx = order[b * bs:(b + 1) * bs]
-                    c, v = codes[idx], values[idx]
+                    batch = [t[idx] for t in data]
                     perm = _orders(len(idx), m, cfg.fixed_order_share, gen).to(device)
                     lr = cfg.lr * lr_scale * min(1.0, (step + 1) / cfg.warmup_steps)
                     for g in opt.param_groups:
                         g["lr"] = lr
-                    losses = model.losses(c, v, perm)
+                    losses = model.losses(*batch, perm=perm)
                     loss = losses["density"] + cfg.score_weight * losses["score"]
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
@@ -110,13 +113,13 @@ def train(model: TabularTransformer, train_data: tuple[torch.Tensor, torch.Tenso
                     total += loss.item()
                     step += 1
                 train_loss = total / steps_per_epoch
-                val = evaluate(ema, v_codes, v_values, val_perm, cfg, seed)
+                val_loss = evaluate(ema, val, val_perm, cfg, seed)
                 elapsed = time.monotonic() - start
-                rec = {"epoch": epoch, "train_loss": round(train_loss, 5), "val_loss": round(val, 5),
+                rec = {"epoch": epoch, "train_loss": round(train_loss, 5), "val_loss": round(val_loss, 5),
                        "lr": lr, "seconds": round(elapsed, 2)}
                 result.history.append(rec)
-                if val < best_val - 1e-4:
-                    best_val, since_best, since_lr = val, 0, 0
+                if val_loss < best_val - 1e-4:
+                    best_val, since_best, since_lr = val_loss, 0, 0
                     result.state_dict = _cpu_state(ema)
                     result.best_epoch = epoch
                 else:
@@ -125,7 +128,7 @@ def train(model: TabularTransformer, train_data: tuple[torch.Tensor, torch.Tenso
                     if since_lr >= cfg.lr_patience:
                         lr_scale, since_lr = lr_scale * 0.5, 0
                 if callback:
-                    callback(Progress(epoch, cfg.epochs, step, train_loss, val, best_val, elapsed, budget))
+                    callback(Progress(epoch, cfg.epochs, step, train_loss, val_loss, best_val, elapsed, budget))
                 if cfg.epochs is None and since_best >= cfg.patience:
                     result.stopped_by = "early-stopping"
                     break
@@ -142,17 +145,19 @@ def train(model: TabularTransformer, train_data: tuple[torch.Tensor, torch.Tenso
 
 
 @torch.no_grad()
-def evaluate(model: TabularTransformer, codes: torch.Tensor, values: torch.Tensor, perm: torch.Tensor,
-             cfg: TrainConfig, seed: int, batch: int = 4096) -> float:
+def evaluate(model: TabularTransformer, data: list[torch.Tensor], perm: torch.Tensor,
+             cfg: TrainConfig, seed: int, batch: int | None = None) -> float:
     """Validation loss with fixed noise, so epochs compare fairly."""
     model.eval()
-    gen = torch.Generator(device=codes.device).manual_seed(seed + 1)
+    gen = torch.Generator(device=data[0].device).manual_seed(seed + 1)
+    n = len(data[0])
+    batch = batch or max(1, 4096 // max(1, data[0][0].numel() // model.n_columns))  # about 4096 rows
     total, count = 0.0, 0
-    for i in range(0, len(codes), batch):
-        c, v, p = codes[i:i + batch], values[i:i + batch], perm[i:i + batch]
-        losses = model.losses(c, v, p, generator=gen)
-        total += (losses["density"] + cfg.score_weight * losses["score"]).item() * len(c)
-        count += len(c)
+    for i in range(0, n, batch):
+        part = [t[i:i + batch] for t in data]
+        losses = model.losses(*part, perm=perm[i:i + batch], generator=gen)
+        total += (losses["density"] + cfg.score_weight * losses["score"]).item() * len(part[0])
+        count += len(part[0])
     return total / max(count, 1)
 
 

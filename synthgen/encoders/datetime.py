@@ -69,21 +69,23 @@ class DatetimeEncoder(ColumnEncoder):
         inner = NumericEncoder.fit(name, "datetime", secs / size, "float64", seed=seed)
         return cls(inner, fmt, unit, str(s.dtype))
 
-    def _numbers(self, s: pd.Series) -> np.ndarray:
+    def numbers(self, s: pd.Series) -> np.ndarray:
+        """Times as numbers of this column's unit (NaN where missing or unparseable)."""
         return _seconds(parse_datetimes(s, self.fmt)) / dict(UNITS)[self.unit]
 
     def encode(self, s: pd.Series) -> Encoded:
-        return self.inner.encode_numbers(self._numbers(s))
+        return self.inner.encode_numbers(self.numbers(s))
 
     def decode(self, codes: np.ndarray, values: np.ndarray) -> pd.Series:
-        x = self.inner.decode_numbers(codes, values)
-        secs = x * dict(UNITS)[self.unit]
-        ts = pd.Series(pd.to_datetime(secs, unit="s", errors="coerce"), name=self.name)
-        if self.dtype.startswith("datetime64"):
-            return ts.astype(self.dtype) if "tz" not in self.dtype else ts.dt.tz_localize("UTC")
-        fmt = self.fmt or "%Y-%m-%dT%H:%M:%S"
-        out = ts.dt.strftime(fmt)
-        return out.astype(object).where(ts.notna(), None)
+        return self.from_numbers(self.inner.decode_numbers(codes, values))
+
+    def from_numbers(self, x: np.ndarray) -> pd.Series:
+        """Numbers of this column's unit -> times written as the input wrote them."""
+        return times_from_numbers(x, self.name, self.unit, self.fmt, self.dtype)
+
+    def time_format(self) -> dict:
+        """What writing times back needs (without the fitted distribution)."""
+        return {"name": self.name, "unit": self.unit, "fmt": self.fmt, "dtype": self.dtype}
 
     def to_dict(self) -> dict:
         return {"type": "datetime", "name": self.name, "inner": self.inner.to_dict(),
@@ -92,6 +94,15 @@ class DatetimeEncoder(ColumnEncoder):
     @classmethod
     def from_dict(cls, d: dict) -> DatetimeEncoder:
         return cls(NumericEncoder.from_dict(d["inner"]), d["format"], d["unit"], d["dtype"])
+
+
+def times_from_numbers(x: np.ndarray, name: str, unit: str, fmt: str | None, dtype: str) -> pd.Series:
+    secs = np.asarray(x, dtype=np.float64) * dict(UNITS)[unit]
+    ts = pd.Series(pd.to_datetime(secs, unit="s", errors="coerce"), name=name)
+    if dtype.startswith("datetime64"):
+        return ts.astype(dtype) if "tz" not in dtype else ts.dt.tz_localize("UTC")
+    out = ts.dt.strftime(fmt or "%Y-%m-%dT%H:%M:%S")
+    return out.astype(object).where(ts.notna(), None)
 
 
 def _seconds(ts: pd.Series) -> np.ndarray:

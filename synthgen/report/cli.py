@@ -77,8 +77,21 @@ def report_command(
     max_rows: Annotated[int | None, typer.Option(
         "--max-rows", min=100, help="Lower every per-family row cap to this many rows.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for subsampling, splits and models.")] = 0,
+    entity: Annotated[str | None, typer.Option(
+        "--entity", help="Time series: the column that keys each sequence (default: the "
+        "schema's).")] = None,
+    order: Annotated[str | None, typer.Option(
+        "--order", help="Time series: the column that orders the rows of a sequence (default: "
+        "the schema's).")] = None,
+    window: Annotated[int, typer.Option(
+        "--window", min=2, help="Time series: steps per window of the sequence models.")] = 24,
+    sequential: Annotated[bool, typer.Option(
+        "--sequential", help="Time series: the table is one series in row order (no entity or "
+        "order column needed).")] = False,
 ) -> None:
-    """Judge a synthetic table against real data: fidelity, detection, ML efficacy, privacy."""
+    """Judge a synthetic table against real data: fidelity, detection, ML efficacy, privacy,
+    and for time series (--entity / --order / --sequential or a schema with them) how the
+    sequences move through time."""
     from rich.console import Console
 
     from ..io import atomic_write_text, read_table
@@ -106,7 +119,9 @@ def report_command(
     with err.status("scoring") as status:
         report = evaluate(real_df, synthetic_df, holdout=holdout_df, target=target,
                           schema=schema, max_rows=max_rows, seed=seed,
-                          progress=lambda family: status.update(f"scoring: {family}"))
+                          progress=lambda family: status.update(f"scoring: {family}"),
+                          entity=entity, order=order, window=window,
+                          sequential=True if sequential else None)
     # Render both files before writing either, so a failure leaves no partial output.
     html, js = report.to_html(), report.to_json()
     atomic_write_text(output, html)
@@ -141,6 +156,11 @@ def print_summary(report, console) -> None:
             cells.append(_pct(score["holdout"]))
         table.add_row(*cells, _key_figure(name, doc))
     console.print(table)
+    pred = (doc.get("timeseries") or {}).get("predictive")
+    if pred:
+        console.print(f"Predictive score (next-step MAE of {pred['target']}, lower is better): "
+                      f"trained on synthetic {_num(pred['synthetic'], 4)}, on real "
+                      f"{_num(pred['holdout'], 4)}; tested on {pred['test_set']}.")
     colour = {"good": "green", "fair": "yellow", "poor": "red"}[doc["verdict"]["level"]]
     console.print(f"[bold {colour}]Verdict: {doc['verdict']['level']}.[/] {doc['verdict']['text']}")
     for note in doc["sampling"]["notes"]:
@@ -167,6 +187,19 @@ def _key_figure(name: str, doc: dict) -> str:
         return f"{100 * priv['exact_copy_rate']['synthetic']:.2f}% rows copied"
     if name == "nndr":
         return "median NN distance ratio"
+    ts = doc.get("timeseries")
+    if ts is not None:
+        disc = ts["discriminative"]
+        if name == "ts_discriminative" and disc and disc["synthetic"]:
+            return f"accuracy {_num(disc['synthetic']['accuracy'])} (0.5 ideal)"
+        if name == "ts_lag1_coherence" and ts["lag1_coherence"]:
+            return f"{ts['lag1_coherence']['pairs_total']} column pairs (t, t+1)"
+        if name == "ts_autocorrelation" and ts["autocorrelation"]:
+            return f"lags 1-{ts['autocorrelation']['max_lag']}"
+        if name == "ts_sequence_length" and ts["sequence_length"]:
+            ln = ts["sequence_length"]
+            return (f"mean length {_num(ln['synthetic_mean'], 1)} vs "
+                    f"{_num(ln['real_mean'], 1)} real")
     return ""
 
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
 
-from ..errors import UsageError
+from ..errors import DataError, UsageError
 from . import detection as det
 from . import distributions as dist
 from . import efficacy as eff
 from . import fidelity as fid
 from . import privacy as priv
 from .readings import score_readings, verdict
-from .tables import Tables, cap_rows, prepare
+from .tables import Tables, cap_rows, prepare, to_pandas
 
 FORMAT_VERSION = "1.0"
 
@@ -44,7 +45,16 @@ SCORE_LABELS = {
     "dcr": "DCR privacy",
     "exact_copy": "No exact copies",
     "nndr": "NN distance ratio",
+    # Time series (only in reports of sequential data; ts_sequence_length only with an entity).
+    "ts_discriminative": "Sequence discriminative",
+    "ts_lag1_coherence": "Lag-1 coherence",
+    "ts_autocorrelation": "Autocorrelation",
+    "ts_sequence_length": "Sequence lengths",
 }
+
+# Keywords of timeseries_section() that ``ts_options`` may set.
+TS_OPTIONS = ("stride", "max_windows", "disc_iterations", "pred_iterations", "batch_size",
+              "learning_rate", "plot_sequences", "plot_columns")
 
 
 def _caps(max_rows: int | Mapping[str, int] | None) -> dict[str, int]:
@@ -68,7 +78,10 @@ def _both(s: object, h: object) -> dict:
 
 def evaluate(real, synthetic, holdout=None, target: str | None = None, schema=None,
              max_rows: int | Mapping[str, int] | None = None, seed: int = 0,
-             progress: Callable[[str], None] | None = None, threads: int | None = 1):
+             progress: Callable[[str], None] | None = None, threads: int | None = 1,
+             entity: str | None = None, order: str | None = None,
+             context: list[str] | None = None, window: int = 24,
+             sequential: bool | None = None, ts_options: Mapping[str, object] | None = None):
     """Score ``synthetic`` against ``real`` (the rows the generator was trained on).
 
     real, synthetic, holdout: pandas or polars DataFrames with the same columns. holdout is
@@ -78,27 +91,140 @@ def evaluate(real, synthetic, holdout=None, target: str | None = None, schema=No
     schema: a synthgen Schema or a schema file path; inferred from ``real`` when omitted.
     max_rows: one cap for every metric family or a dict overriding DEFAULT_MAX_ROWS.
     progress: called with the name of each metric family as it starts.
-    threads: OpenMP / BLAS threads for the models (None = library default). The default of 1
-      is deliberate: scikit-learn's gradient boosting spins its OpenMP threads, and on a
-      machine whose cores are busy with other work (training a generator, say) that made
-      it 10-100x slower in our measurements; one thread is fast and predictable.
+    threads: OpenMP / BLAS threads for the models, and torch's threads for the sequence
+      models of time series (None = library default). The default of 1 is deliberate:
+      scikit-learn's gradient boosting spins its OpenMP threads, and on a machine whose
+      cores are busy with other work (training a generator, say) that made it 10-100x
+      slower in our measurements; one thread is fast and predictable.
+    entity, order, context: time series. The entity column keys the sequences (panel data),
+      the order column orders the rows of a sequence (dates or numbers; row order when
+      omitted), context columns are constant within an entity. Each defaults to the
+      schema's. With an entity or an order column, or sequential=True (one series in row
+      order), the report gets a ``timeseries`` section (see timeseries.py) and the ts_*
+      scores, and the entity and order columns are left out of the tabular families
+      (a generator writes fresh entity keys). Without an entity column, a synthetic (or
+      holdout) table may hold several series numbered by an extra column ``series``.
+      sequential=False turns the time-series section off even when the schema has them.
+    window: steps per window of the sequence models (the protocol's 24 by default).
+    ts_options: keywords for timeseries_section(): stride, max_windows, disc_iterations,
+      pred_iterations, batch_size, learning_rate, plot_sequences, plot_columns.
     Returns a Report; raises DataError / UsageError for unusable inputs.
     """
     from threadpoolctl import threadpool_limits
 
+    ts = _ts_settings(real, schema, target, entity, order, context, window, sequential,
+                      ts_options)
+    if ts is not None:
+        schema, real = ts.pop("schema"), ts.pop("real")
+    args = (real, synthetic, holdout, target, schema, max_rows, seed, progress, ts)
     if threads is None:
-        return _evaluate(real, synthetic, holdout, target, schema, max_rows, seed, progress)
-    with threadpool_limits(limits=threads):
-        return _evaluate(real, synthetic, holdout, target, schema, max_rows, seed, progress)
+        return _evaluate(*args)
+    with threadpool_limits(limits=threads), _torch_threads(threads if ts is not None else None):
+        return _evaluate(*args)
 
 
-def _evaluate(real, synthetic, holdout, target, schema, max_rows, seed, progress):
+@contextmanager
+def _torch_threads(n: int | None):
+    """torch's own thread count for the sequence models (threadpoolctl does not reach it),
+    restored afterwards. The same reason as for ``threads``: tiny GRU steps on two threads of
+    a busy machine ran 10-15x slower than on one in our measurements."""
+    if n is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _ts_settings(real, schema, target, entity, order, context, window, sequential,
+                 ts_options) -> dict | None:
+    """The checked time-series settings, or None when the report is not sequential."""
+    from ..schema import Schema
+    from .timeseries import SERIES
+
+    if schema is not None and not isinstance(schema, Schema):
+        schema = Schema.load(schema)
+    entity = entity if entity is not None else getattr(schema, "entity", None)
+    order = order if order is not None else getattr(schema, "order", None)
+    context = list(context) if context is not None else list(getattr(schema, "context", []))
+    if sequential is False or not (entity or order or sequential):
+        if ts_options:
+            raise UsageError("ts_options were given but the report is not sequential; give an "
+                             "entity or order column or sequential=True")
+        return None
+    real = to_pandas(real, "real")
+    cols = list(real.columns)
+    for name, col in (("--entity", entity), ("--order", order)):
+        if col is not None and col not in cols:
+            raise UsageError(f"{name} '{col}' is not a column of the real table; name an "
+                             "existing column")
+    if entity is not None and entity == order:
+        raise UsageError(f"'{entity}' cannot be both the entity and the order column")
+    if entity is None and SERIES in cols:
+        raise UsageError(f"the real table has a column '{SERIES}', which names synthetic "
+                         "series when there is no entity column; give it as --entity or "
+                         "rename it")
+    missing = [c for c in context if c not in cols]
+    if missing:
+        raise UsageError(f"context column '{missing[0]}' is not a column of the real table")
+    context = [c for c in context if c not in (entity, order)]
+    if target is not None and target in (entity, order):
+        raise UsageError(f"--target '{target}' is the {'entity' if target == entity else 'order'}"
+                         " column of the time series; choose another target")
+    if int(window) < 2:
+        raise UsageError(f"--window {window}: a window needs at least 2 steps")
+    options = dict(ts_options or {})
+    unknown = [k for k in options if k not in TS_OPTIONS]
+    if unknown:
+        raise UsageError(f"ts_options has unknown key '{unknown[0]}'; use {', '.join(TS_OPTIONS)}")
+    return {"schema": schema, "real": real, "entity": entity, "order": order,
+            "context": context, "window": int(window), "options": options}
+
+
+def _pop_series(df, ts: dict | None, real_columns: list, name: str):
+    """(table without the synthetic ``series`` column, its values or None)."""
+    from .timeseries import SERIES
+
+    if df is None or ts is None or ts["entity"] is not None:
+        return df, None
+    df = to_pandas(df, name)
+    if SERIES in df.columns and SERIES not in real_columns:
+        return df.drop(columns=[SERIES]), df[SERIES].to_numpy()
+    return df, None
+
+
+def _tabular(t: Tables, ts: dict | None) -> Tables:
+    """The tables the tabular families score: without the entity and order columns."""
+    if ts is None:
+        return t
+    drop = [c for c in (ts["entity"], ts["order"]) if c is not None]
+    if not drop:
+        return t
+    keep = [c for c in t.kinds if c not in drop]
+    if not keep:
+        raise DataError("the tables have no column besides the entity and order columns; "
+                        "there is nothing to compare")
+    return Tables(real=t.real[keep], synthetic=t.synthetic[keep],
+                  holdout=None if t.holdout is None else t.holdout[keep],
+                  kinds={c: t.kinds[c] for c in keep}, target=t.target)
+
+
+def _evaluate(real, synthetic, holdout, target, schema, max_rows, seed, progress, ts):
     from .report import Report
 
     say = progress or (lambda _name: None)
     start = time.perf_counter()
     caps = _caps(max_rows)
-    t = prepare(real, synthetic, holdout, target, schema)
+    real_columns = list(real.columns) if ts is not None else []  # real is pandas then
+    synthetic, syn_series = _pop_series(synthetic, ts, real_columns, "synthetic")
+    holdout, hold_series = _pop_series(holdout, ts, real_columns, "holdout")
+    full = prepare(real, synthetic, holdout, target, schema)
+    t = _tabular(full, ts)
     has_h = t.holdout is not None
     timings: dict[str, float] = {}
     notes: list[str] = []
@@ -119,7 +245,7 @@ def _evaluate(real, synthetic, holdout, target, schema, max_rows, seed, progress
     d_h = fid.diagnostic(fr, fh, meta) if has_h else None
     fidelity = _fidelity_section(t, q_s, q_h)
     validity = _validity_section(t, d_s, d_h)
-    missing = _missing_section(t)
+    missing = _missing_section(full)
     frames = {"real": fr, "synthetic": fs} | ({"holdout": fh} if has_h else {})
     distributions = [dist.column_distribution(c, t.kinds[c], frames) for c in t.scored_columns]
     associations = _associations_section(t, fr, fs)
@@ -171,6 +297,21 @@ def _evaluate(real, synthetic, holdout, target, schema, max_rows, seed, progress
                            caps["privacy_reference"], seed)
     used["privacy"] = privacy.pop("rows_used")
     timings["privacy"] = time.perf_counter() - t0
+
+    # -- time series
+    timeseries = None
+    if ts is not None:
+        from .timeseries import SERIES, timeseries_section
+
+        say("time series")
+        syn_ts = full.synthetic if syn_series is None else \
+            full.synthetic.assign(**{SERIES: syn_series})
+        hold_ts = full.holdout if hold_series is None or full.holdout is None else \
+            full.holdout.assign(**{SERIES: hold_series})
+        timeseries = timeseries_section(full.real, syn_ts, hold_ts, full.kinds, ts["entity"],
+                                        ts["order"], ts["context"], ts["window"], seed,
+                                        **ts["options"])
+        timings["timeseries"] = timeseries["timings"]["total"]
     timings["total"] = time.perf_counter() - start
 
     sizes = {"real": len(t.real), "synthetic": len(t.synthetic),
@@ -179,18 +320,25 @@ def _evaluate(real, synthetic, holdout, target, schema, max_rows, seed, progress
     notes = subsampled + notes
     if not has_h:
         notes.append("No holdout given: the holdout ceiling and the DCR share are not measured.")
+    if timeseries is not None:
+        dropped = [c for c in (ts["entity"], ts["order"]) if c is not None]
+        if dropped:
+            notes.append("Time series: " + " and ".join(f"'{c}'" for c in dropped)
+                         + " are scored in the time-series section only, not as ordinary "
+                         "columns.")
+        notes += [f"Time series: {n}" for n in timeseries["notes"]]
     doc = {
         "format_version": FORMAT_VERSION,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "synthgen_version": _version(),
         "inputs": {
-            "real": {"rows": sizes["real"], "columns": len(t.kinds)},
-            "synthetic": {"rows": sizes["synthetic"], "columns": len(t.kinds)},
-            "holdout": {"rows": sizes["holdout"], "columns": len(t.kinds)} if has_h else None,
+            "real": {"rows": sizes["real"], "columns": len(full.kinds)},
+            "synthetic": {"rows": sizes["synthetic"], "columns": len(full.kinds)},
+            "holdout": {"rows": sizes["holdout"], "columns": len(full.kinds)} if has_h else None,
             "target": t.target,
             "task": None if efficacy is None else efficacy["task"],
         },
-        "columns": [{"name": c, "kind": k} for c, k in t.kinds.items()],
+        "columns": [{"name": c, "kind": k} for c, k in full.kinds.items()],
         "sampling": {"caps": caps, "rows_used": used, "subsampled": bool(subsampled),
                      "seed": seed, "notes": notes},
         "fidelity": fidelity,
@@ -201,6 +349,7 @@ def _evaluate(real, synthetic, holdout, target, schema, max_rows, seed, progress
         "detection": detection,
         "efficacy": efficacy,
         "privacy": privacy,
+        "timeseries": timeseries,
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }
     doc["scores"] = _scores(doc)
@@ -342,5 +491,28 @@ def _scores(doc: dict) -> dict:
                             None if copy["holdout"] is None else 1.0 - copy["holdout"]),
         "nndr": _both(ratio(privacy["nndr"]["synthetic"]), ratio(privacy["nndr"]["holdout"])),
     }
+    values.update(_ts_scores(doc.get("timeseries")))
     readings = score_readings(doc)
     return {k: {"label": SCORE_LABELS[k], **v, "reading": readings[k]} for k, v in values.items()}
+
+
+def _ts_scores(section: dict | None) -> dict:
+    """The gateable time-series scores (higher is better); none without the section."""
+    if section is None:
+        return {}
+
+    def get(key):
+        entry = section[key]
+        return _both(None, None) if entry is None else _both(entry["synthetic"], entry["holdout"])
+
+    disc = section["discriminative"] or {"synthetic": None, "holdout": None}
+    out = {
+        # 1 when the classifier is at chance (accuracy 0.5), 0 when it is always right.
+        "ts_discriminative": _both(*(None if e is None else 1.0 - 2.0 * e["score"]
+                                     for e in (disc["synthetic"], disc["holdout"]))),
+        "ts_lag1_coherence": get("lag1_coherence"),
+        "ts_autocorrelation": get("autocorrelation"),
+    }
+    if section["entity"] is not None:
+        out["ts_sequence_length"] = get("sequence_length")
+    return out

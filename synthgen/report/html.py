@@ -44,16 +44,27 @@ margin-left:6px;vertical-align:middle;overflow:hidden}
 .plotcard h3{margin:2px 4px 0} .plotcard .sub{font-size:12px;color:#5b6770;margin:0 4px}
 .heatmaps{display:flex;flex-wrap:wrap;gap:16px}
 .note{color:#5b6770;font-size:13px} ul.notes{margin:4px 0;padding-left:20px}
+.pairgrid{display:grid;grid-template-columns:repeat(2,minmax(300px,1fr));gap:12px;margin-bottom:12px}
 """
 
 SECTIONS = [("summary", "Summary"), ("scores", "All scores"), ("columns", "Columns"),
             ("pairs", "Column pairs"), ("validity", "Validity"), ("missing", "Missing values"),
             ("detection", "Detection"), ("efficacy", "ML efficacy"), ("privacy", "Privacy"),
             ("data", "Data and sampling")]
+# Only in reports of time series, just before "Data and sampling".
+TS_SECTION = ("timeseries", "Time series")
+PLOT_ACF_COLUMNS = 6  # autocorrelation charts drawn (every column is in the table)
+
+
+def sections(doc: dict) -> list[tuple[str, str]]:
+    """The sections of this report's page, in order."""
+    if doc.get("timeseries") is None:
+        return list(SECTIONS)
+    return SECTIONS[:-1] + [TS_SECTION] + SECTIONS[-1:]
 
 
 def _section(key: str, body: str) -> str:
-    title = dict(SECTIONS)[key]
+    title = dict(SECTIONS + [TS_SECTION])[key]
     return f'<section id="{key}" data-section="{key}"><h2>{escape(title)}</h2>{body}</section>'
 
 
@@ -101,6 +112,17 @@ def _summary(doc: dict) -> str:
          None if priv["exact_copy_rate"]["holdout"] is None
          else pct(priv["exact_copy_rate"]["holdout"], 2), scores["exact_copy"]["reading"]),
     ]
+    ts = doc.get("timeseries")
+    if ts is not None:
+        disc = ts["discriminative"] or {"synthetic": None, "holdout": None}
+        d_s, d_h = (None if e is None else e["score"] for e in (disc["synthetic"], disc["holdout"]))
+        lag = ts["lag1_coherence"] or {"synthetic": None, "holdout": None}
+        cards += [
+            ("Discriminative score", num(d_s, 3), num(d_h, 3),
+             scores["ts_discriminative"]["reading"]),
+            ("Lag-1 coherence", pct(lag["synthetic"]), pct(lag["holdout"]),
+             scores["ts_lag1_coherence"]["reading"]),
+        ]
     html = [f'<div class="verdict {escape(v["level"])}"><b>Verdict: {escape(v["level"])}.</b> '
             f'{escape(v["text"])}</div><div class="cards">']
     for name, value, ceiling, reading in cards:
@@ -259,17 +281,158 @@ def _data(doc: dict) -> str:
             f'{DCR_FAIR:.0%}. These are rules of thumb; compare with the holdout column.</p>')
 
 
+def _ts_rows(ts: dict, scores: dict) -> list[list[str]]:
+    def pair(entry, key=None):
+        if entry is None:
+            return None, None
+        s, h = entry["synthetic"], entry["holdout"]
+        if key is not None:
+            s = None if s is None else s[key]
+            h = None if h is None else h[key]
+        return s, h
+
+    rows = []
+    if ts["entity"] is not None:
+        s, h = pair(ts["sequence_length"])
+        rows.append(["Sequence lengths (1 - KS)", _score(s), _score(h),
+                     escape(scores["ts_sequence_length"]["reading"])])
+    for key, label, text in (
+            ("context_shapes", "Context shapes (one row per sequence)",
+             "KS / TV complement of the context columns over one row per sequence."),
+            ("step_shapes", "Step shapes (all rows)",
+             "KS / TV complement of the time-varying columns over all rows.")):
+        s, h = pair(ts[key])
+        rows.append([escape(label), _score(s), _score(h),
+                     escape(text if ts[key] is not None else "No such columns.")])
+    s, h = pair(ts["lag1_coherence"])
+    rows.append(["Lag-1 coherence", _score(s), _score(h),
+                 escape(scores["ts_lag1_coherence"]["reading"])])
+    s, h = pair(ts["autocorrelation"])
+    rows.append(["Autocorrelation", _score(s), _score(h),
+                 escape(scores["ts_autocorrelation"]["reading"])])
+    s, h = pair(ts["discriminative"], "score")
+    rows.append(["Discriminative score |accuracy - 0.5| (lower is better)", escape(num(s, 3)),
+                 escape(num(h, 3)), escape(scores["ts_discriminative"]["reading"])])
+    pred = ts["predictive"]
+    if pred is not None:
+        rows.append([f'Predictive score: next-step MAE of <code>{escape(pred["target"])}</code> '
+                     '(lower is better)', escape(num(pred["synthetic"], 4)),
+                     escape(num(pred["holdout"], 4)),
+                     escape(f'Trained on synthetic (Synthetic column) or real windows (Holdout '
+                            f'column: the reference), tested on {pred["test_set"]}; on all '
+                            f'real windows (the published protocol): '
+                            f'{num(pred["protocol_mae"], 4)}.')])
+    return rows
+
+
+def _sequence_plots(ts: dict) -> str:
+    p = ts["plots"]
+    if not p or not p["columns"]:
+        return '<p class="note">No numeric time-varying column to plot.</p>'
+    cards = []
+    for col in p["columns"]:
+        sides = []
+        for side, colour in (("real", plots.REAL), ("synthetic", plots.SYNTH)):
+            lines = []
+            for k, item in enumerate(p[side]):
+                first = item["steps"][0] if item["steps"] else 0
+                lines.append({"x": [x - first for x in item["steps"]], "y": item["values"][col],
+                              "colour": colour, "dash": k, "title": f"{side}: {item['label']}"})
+            sides.append((side, lines))
+        y_range = plots.value_range([ln for _, lines in sides for ln in lines])
+        x_max = max([ln["x"][-1] for _, lines in sides for ln in lines if ln["x"]] or [1])
+        for side, lines in sides:
+            names = "; ".join(escape(item["label"]) for item in p[side])
+            cards.append(f'<div class="plotcard"><h3>{escape(col)}: {side}</h3>'
+                         f'<p class="sub">{names}</p>'
+                         + plots.line_chart_svg(lines, f"sequences of {col}: {side}", y_range,
+                                                x_max, "step in the stretch shown")
+                         + "</div>")
+    return f'<div class="pairgrid">{"".join(cards)}</div>'
+
+
+def _acf_plots(ts: dict) -> str:
+    acf = ts["autocorrelation"]
+    if acf is None:
+        return ""
+    cards = []
+    for entry in acf["columns"][:PLOT_ACF_COLUMNS]:
+        lags = list(range(1, len(entry["real"]) + 1))
+        lines = [{"x": lags, "y": entry["real"], "colour": plots.REAL, "dash": 0,
+                  "title": "real"},
+                 {"x": lags, "y": entry["synthetic"], "colour": plots.SYNTH, "dash": 0,
+                  "title": "synthetic"}]
+        if entry["holdout"] is not None:
+            lines.append({"x": lags, "y": entry["holdout"], "colour": plots.TEXT, "dash": 2,
+                          "title": "holdout"})
+        cards.append(f'<div class="plotcard"><h3>{escape(entry["column"])}</h3><p class="sub">'
+                     f'autocorrelation by lag &middot; match {escape(pct(entry["score"]["synthetic"]))}'
+                     '</p>' + plots.line_chart_svg(lines, f"autocorrelation of {entry['column']}",
+                                                   (-1.0, 1.0), float(acf["max_lag"]), "lag")
+                     + "</div>")
+    return ('<h3>Autocorrelation</h3><p class="note">Mean over sequences; real in blue, '
+            'synthetic in orange, holdout dotted grey.</p>'
+            f'<div class="grid">{"".join(cards)}</div>')
+
+
+def _timeseries(doc: dict) -> str:
+    ts = doc["timeseries"]
+    seq = ts["sequences"]
+    win = ts["windows"]
+    if ts["mode"] == "panel":
+        what = f'one sequence per <code>{escape(ts["entity"])}</code>'
+    else:
+        what = "the real table is one sequence" + (
+            f', synthetic series numbered by <code>{escape(ts["synthetic_key"])}</code>'
+            if ts["synthetic_key"] else "")
+    order = (f'ordered by <code>{escape(ts["order"])}</code>' if ts["order"]
+             else "in row order")
+    counts = "; ".join(
+        f'{name}: {s["count"]:,} sequences, mean length {s["mean_length"]:.1f}'
+        for name, s in seq.items() if s is not None)
+    context = ", ".join(f"<code>{escape(c)}</code>" for c in ts["context"]) or "none"
+    windows = ("The sequence models were not run." if win["used"] is None else
+               f'Windows of {win["used"]} steps (stride {win["stride"]}, at most '
+               f'{win["max_windows"]:,} per table), {win["features"]} features per step.')
+    intro = (f'<p class="note">Sequences: {what}, {order}. {escape(counts)}. Context columns: '
+             f'{context}. {escape(windows)} The holdout column measures real data the generator '
+             'never saw in place of the synthetic table (the ceiling).</p>')
+    table = _table(["Measure", "Synthetic", "Holdout (ceiling)", "Reading"],
+                   _ts_rows(ts, doc["scores"]), (1, 2))
+    cols = []
+    lag = ts["lag1_coherence"]
+    acf = {e["column"]: e for e in (ts["autocorrelation"] or {"columns": []})["columns"]}
+    for entry in (lag["columns"] if lag else []):
+        a = acf.get(entry["column"])
+        measure = "Spearman" if entry["measure"] == "spearman" else "same label"
+        cols.append([escape(entry["column"]), escape(measure), escape(num(entry["real"], 3)),
+                     escape(num(entry["synthetic"], 3)), escape(num(entry["holdout"], 3)),
+                     _score(None if a is None else a["score"]["synthetic"]),
+                     _score(None if a is None else a["score"]["holdout"])])
+    per_column = ("<h3>Per column</h3>" + _table(
+        ["Column", "Lag-1 measure", "Real", "Synthetic", "Holdout", "ACF match",
+         "ACF match (holdout)"], cols, (2, 3, 4, 5, 6))) if cols else ""
+    notes = "".join(f"<li>{escape(n)}</li>" for n in ts["notes"])
+    return (intro + table + per_column
+            + '<h3>Sequences</h3><p class="note">A few random stretches of real (blue) and '
+            'synthetic (orange) sequences, on the same scale; each line is one stretch.</p>'
+            + plots.legend_svg(heatmap=False) + _sequence_plots(ts) + _acf_plots(ts)
+            + (f'<ul class="notes">{notes}</ul>' if notes else ""))
+
+
 def render(doc: dict) -> str:
     inp = doc["inputs"]
-    nav = "".join(f'<a href="#{k}">{escape(t)}</a>' for k, t in SECTIONS)
+    page_sections = sections(doc)
+    nav = "".join(f'<a href="#{k}">{escape(t)}</a>' for k, t in page_sections)
     sub = (f'{inp["real"]["rows"]:,} real rows vs {inp["synthetic"]["rows"]:,} synthetic rows'
            + ("" if inp["holdout"] is None else f', {inp["holdout"]["rows"]:,} holdout rows')
            + f', {inp["real"]["columns"]} columns'
            + ("" if inp["target"] is None else f', target {inp["target"]}'))
-    body = "".join(_section(k, fn(doc)) for k, fn in (
-        ("summary", _summary), ("scores", _scores), ("columns", _columns), ("pairs", _pairs),
-        ("validity", _validity), ("missing", _missing), ("detection", _detection),
-        ("efficacy", _efficacy), ("privacy", _privacy), ("data", _data)))
+    render_fn = {"summary": _summary, "scores": _scores, "columns": _columns, "pairs": _pairs,
+                 "validity": _validity, "missing": _missing, "detection": _detection,
+                 "efficacy": _efficacy, "privacy": _privacy, "timeseries": _timeseries,
+                 "data": _data}
+    body = "".join(_section(k, render_fn[k](doc)) for k, _ in page_sections)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '

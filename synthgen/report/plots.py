@@ -159,16 +159,96 @@ def heatmap_svg(columns: list[str], matrix: list[list[float]], title: str) -> st
     return _svg(body, title, size_w, size_h)
 
 
-def legend_svg() -> str:
-    """Colour keys: real, synthetic and the heatmap scale."""
+def legend_svg(heatmap: bool = True) -> str:
+    """Colour keys: real, synthetic and (unless heatmap=False) the heatmap scale."""
     body = [f'<rect x="0" y="4" width="14" height="10" fill="{REAL}"/>',
             '<text x="18" y="13">real</text>',
             f'<rect x="60" y="4" width="14" height="10" fill="{SYNTH}"/>',
-            '<text x="78" y="13">synthetic</text>',
-            '<text x="150" y="13">heatmaps:</text>']
+            '<text x="78" y="13">synthetic</text>']
+    if not heatmap:
+        return _svg(body, "legend", 140, 20)
+    body.append('<text x="150" y="13">heatmaps:</text>')
     for k in range(21):
         v = -1 + k / 10
         body.append(f'<rect x="{205 + k * 6}" y="4" width="6" height="10" fill="{_diverging(v)}"/>')
     body.append('<text x="205" y="26">-1</text><text x="265" y="26" text-anchor="middle">0</text>'
                 '<text x="331" y="26" text-anchor="end">+1</text>')
     return _svg(body, "legend", 340, 30)
+
+
+# ---- line charts (time series) ---------------------------------------------------------------
+LINE_H = 170  # height of a line chart
+LMB = 30  # its bottom margin (step numbers)
+DASHES = ("", "5 3", "2 2")  # the first, second and third line of one colour
+
+
+def _ticks(lo: float, hi: float) -> list[float]:
+    return [lo, (lo + hi) / 2, hi]
+
+
+def value_range(lines: list[dict]) -> tuple[float, float]:
+    """The y range of some lines (a little padding; a flat line gets +-0.5)."""
+    ys = [v for line in lines for v in line["y"] if v is not None and math.isfinite(v)]
+    if not ys:
+        return 0.0, 1.0
+    lo, hi = min(ys), max(ys)
+    if hi <= lo:
+        return lo - 0.5, hi + 0.5
+    pad = 0.05 * (hi - lo)
+    return lo - pad, hi + pad
+
+
+def line_chart_svg(lines: list[dict], label: str, y_range: tuple[float, float] | None = None,
+                   x_max: float | None = None, x_title: str = "step") -> str:
+    """Lines on shared axes. Each line: {"x": [...], "y": [... or None], "colour", "title",
+    "dash": index into DASHES}; a missing value breaks the line."""
+    lo, hi = y_range or value_range(lines)
+    xs = [x for line in lines for x in line["x"]]
+    x_hi = x_max if x_max is not None else (max(xs) if xs else 1.0)
+    x_hi = max(x_hi, 1e-9)
+    plot_w, plot_h = W - ML - MR, LINE_H - MT - LMB
+
+    def px(x):
+        return ML + plot_w * x / x_hi
+
+    def py(y):
+        return MT + plot_h * (1 - (y - lo) / (hi - lo))
+
+    body = []
+    for v in _ticks(lo, hi):
+        y = py(v)
+        body.append(f'<line x1="{ML}" y1="{y:.1f}" x2="{W - MR}" y2="{y:.1f}" stroke="{GRID}"/>')
+        body.append(f'<text x="{ML - 4}" y="{y + 4:.1f}" text-anchor="end">'
+                    f'{escape(_fmt_number(v, "numeric"))}</text>')
+    whole = all(float(x).is_integer() for x in [*xs, x_hi])  # steps and lags: whole ticks
+    for frac, anchor in ((0.0, "start"), (0.5, "middle"), (1.0, "end")):
+        tick = round(frac * x_hi) if whole else frac * x_hi
+        body.append(f'<text x="{ML + plot_w * tick / x_hi:.1f}" y="{MT + plot_h + 14}" '
+                    f'text-anchor="{anchor}">{escape(_fmt_number(tick, "numeric"))}</text>')
+    body.append(f'<text x="{ML + plot_w / 2:.1f}" y="{LINE_H - 2}" text-anchor="middle">'
+                f'{escape(x_title)}</text>')
+    for line in lines:
+        dash = DASHES[line.get("dash", 0) % len(DASHES)]
+        extra = f' stroke-dasharray="{dash}"' if dash else ""
+        segment: list[str] = []
+        segments = []
+        for x, y in zip(line["x"], line["y"], strict=True):
+            if y is None or not math.isfinite(y):
+                if segment:
+                    segments.append(segment)
+                segment = []
+                continue
+            segment.append(f"{px(x):.1f},{py(min(max(y, lo), hi)):.1f}")
+        if segment:
+            segments.append(segment)
+        for seg in segments:
+            if len(seg) == 1:  # a lone point between missing values
+                x, y = seg[0].split(",")
+                body.append(f'<circle cx="{x}" cy="{y}" r="1.5" fill="{line["colour"]}"/>')
+                continue
+            body.append(f'<polyline points="{" ".join(seg)}" fill="none" '
+                        f'stroke="{line["colour"]}" stroke-width="1.6"{extra}>'
+                        f'<title>{escape(line["title"])}</title></polyline>')
+    body.append(f'<line x1="{ML}" y1="{MT + plot_h}" x2="{W - MR}" y2="{MT + plot_h}" '
+                f'stroke="{TEXT}"/>')
+    return _svg(body, label, W, LINE_H)

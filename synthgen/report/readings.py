@@ -46,7 +46,7 @@ def score_readings(doc: dict) -> dict[str, str]:
     ds, _ = _pair(val["data_structure"])
     copy, hcopy = _pair(priv["exact_copy_rate"])
     ratio, hratio = _pair(priv["nndr"], "median")
-    return {
+    return _ts_readings(doc.get("timeseries")) | {
         "quality": f"Overall quality {pct(q)}{_ceiling(qh)}: the mean of column shapes and pair "
                    "trends; 100% means the same statistics as the real data.",
         "column_shapes": f"Single-column distributions match {pct(cs)} on average (KS / TV "
@@ -67,6 +67,45 @@ def score_readings(doc: dict) -> dict[str, str]:
         "nndr": f"Median ratio of the distances to the nearest and second-nearest training row "
                 f"is {num(ratio)}{_ceiling(hratio, num)}; values near 0 mean near copies.",
     }
+
+
+def _ts_readings(ts: dict | None) -> dict[str, str]:
+    """Readings of the ts_* scores (only in reports with a time-series section)."""
+    if ts is None:
+        return {}
+    out = {}
+    disc = ts["discriminative"]
+    d, dh = (None, None) if disc is None else _pair(disc, "accuracy")
+    if d is None:
+        out["ts_discriminative"] = ("Not measured: too few windows of consecutive rows "
+                                    "(see the time-series notes).")
+    else:
+        steps = ts["windows"]["used"]
+        tail = "" if dh is None else f" (holdout: {dh:.2f})"
+        out["ts_discriminative"] = (
+            f"A GRU classifier tells synthetic from real windows of {steps} steps with "
+            f"accuracy {d:.2f}{tail}; 0.5 means indistinguishable (discriminative score "
+            f"{abs(d - 0.5):.3f}, lower is better).")
+    lag = ts["lag1_coherence"]
+    ls, lh = _pair(lag)
+    out["ts_lag1_coherence"] = (
+        "Not measured: no pair of consecutive rows." if ls is None else
+        f"Associations between each column and the next step's columns match {pct(ls)}"
+        f"{_ceiling(lh)}; 100% means rows follow each other as in the real data.")
+    acf = ts["autocorrelation"]
+    a, ah = _pair(acf)
+    out["ts_autocorrelation"] = (
+        "Not measured: no numeric time-varying column." if a is None else
+        f"Autocorrelation up to lag {acf['max_lag']} matches {pct(a)}{_ceiling(ah)} "
+        "(1 - mean |difference| / 2, averaged over numeric columns).")
+    if ts["entity"] is not None:
+        ln = ts["sequence_length"]
+        s, h = _pair(ln)
+        out["ts_sequence_length"] = (
+            "Not measured." if s is None else
+            f"Sequence lengths match {pct(s)} (KS complement){_ceiling(h)}; mean length "
+            f"{num(ln['real_mean'], 1)} real vs {num(ln['synthetic_mean'], 1)} synthetic.")
+    return out
 
 
 def _detection(who: str, auc: float | None, hauc: float | None) -> str:

@@ -70,6 +70,44 @@ class Report:
     def nndr(self) -> float | None:
         return self._doc["scores"]["nndr"]["synthetic"]
 
+    # ---- time series (None when the report has no time-series section) ------------------
+    @property
+    def timeseries(self) -> dict | None:
+        """The time-series section (a copy), or None for a report of a plain table."""
+        ts = self._doc.get("timeseries")
+        return None if ts is None else copy.deepcopy(ts)
+
+    def _ts(self, key: str, field: str = "synthetic"):
+        ts = self._doc.get("timeseries")
+        entry = None if ts is None else ts[key]
+        return None if entry is None else entry[field]
+
+    @property
+    def discriminative_score(self) -> float | None:
+        """TimeGAN's discriminative score, |accuracy - 0.5| of a GRU classifier telling
+        synthetic from real windows: 0 is best, 0.5 worst."""
+        entry = self._ts("discriminative")
+        return None if entry is None else entry["score"]
+
+    @property
+    def predictive_score(self) -> float | None:
+        """TimeGAN's predictive score: mean absolute error of a next-step GRU trained on
+        synthetic windows, on the report's test windows (lower is better; the train-on-real
+        reference is timeseries["predictive"]["holdout"])."""
+        return self._ts("predictive")
+
+    @property
+    def lag1_coherence(self) -> float | None:
+        return self._ts("lag1_coherence")
+
+    @property
+    def autocorrelation(self) -> float | None:
+        return self._ts("autocorrelation")
+
+    @property
+    def sequence_length_similarity(self) -> float | None:
+        return self._ts("sequence_length")
+
     @property
     def verdict(self) -> str:
         return self._doc["verdict"]["text"]
@@ -90,8 +128,14 @@ class Report:
     # ---- gates ---------------------------------------------------------------------------
     def failures(self, thresholds: dict[str, float]) -> list[str]:
         """One line per score below its threshold; a score that was not measured fails too."""
+        from .evaluate import SCORE_LABELS
+
         out = []
         for name, minimum in thresholds.items():
+            if name not in self._doc["scores"] and name in SCORE_LABELS:
+                # A time-series score of a report without one (or without an entity).
+                out.append(f"{name} was not measured (threshold {minimum:g})")
+                continue
             if name not in self._doc["scores"]:
                 raise UsageError(f"--fail-under names unknown score '{name}'; use one of "
                                  f"{', '.join(self._doc['scores'])}")

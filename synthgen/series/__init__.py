@@ -1,0 +1,1 @@
+"""Time series: many sequences keyed by an entity, or one long series."""

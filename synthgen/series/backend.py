@@ -1,0 +1,247 @@
+"""Time series behind the Synthesizer API: fitting the step model and the entity table,
+generating whole sequences and writing them back with the input's columns and formats."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..data import decode_table, encode_table, fit_encoders
+from ..encoders import ColumnEncoder, IdEncoder, encoder_from_dict
+from ..errors import DataError, UsageError
+from ..model import ModelConfig
+from ..schema import Schema
+from ..trainer import Progress, TrainConfig, train
+from .model import SEQUENCE_START, WINDOW_CUT, SequenceModel, SeriesModelConfig
+from .panel import (
+    GAP,
+    LENGTH,
+    SERIES,
+    START,
+    SeriesLayout,
+    default_stride,
+    make_layout,
+    order_from_numbers,
+    split_steps,
+    step_schema,
+    windows,
+)
+from .sampler import generate_sequences
+
+log = logging.getLogger("synthgen")
+MIN_MODELLED_ENTITIES = 50  # fewer entities: their context rows are drawn from the real ones
+ENTITY_BUDGET_SHARE = 0.1  # share of the time budget spent on the entity table
+MAX_CELLS_PER_BATCH = 4_000_000  # steps x columns generated per batch of sequences
+
+
+class SeriesBackend:
+    def __init__(self, layout: SeriesLayout, encoders: list[ColumnEncoder], model: SequenceModel,
+                 entity_source: dict, key_encoders: dict[str, IdEncoder]):
+        self.layout = layout
+        self.encoders = encoders  # of the step table: context, varying, gap
+        self.model = model
+        self.entity_source = entity_source  # {"mode": "model" | "empirical" | "single", ...}
+        self.key_encoders = key_encoders  # entity and id columns: fresh keys
+        self.entity_synth = None
+
+    # ---- fitting ----------------------------------------------------------------------
+    @classmethod
+    def fit(cls, frame: pd.DataFrame, schema: Schema, params, callback: Callable[[Progress], None] | None,
+            device: torch.device) -> SeriesBackend:
+        layout = make_layout(frame, schema, params.window)
+        steps = split_steps(frame, layout)
+        encoders = fit_encoders(steps.table, step_schema(schema, layout), seed=params.seed)
+        codes, values = encode_table(steps.table, encoders)
+        panel = layout.entity is not None
+        stride = default_stride(len(codes), layout.window)
+        w = windows(codes, values, steps.offsets, layout.window, stride, panel)
+        n_given = len(layout.context)
+        cfg = ModelConfig(n_codes=[max(e.n_codes, 1) for e in encoders], cont_codes=[e.cont_code for e in encoders],
+                          d_model=params.d_model, n_layers=params.n_layers, n_heads=params.n_heads,
+                          d_denoiser=params.d_denoiser, n_given=n_given)
+        cfg.edm.steps = params.sampling_steps
+        torch.manual_seed(params.seed)
+        model = SequenceModel(cfg, SeriesModelConfig(window=layout.window))
+        budget = params.max_minutes
+        entity_source, entity_synth = _fit_entities(steps.entities, schema, layout, params,
+                                                    None if budget is None else budget * ENTITY_BUDGET_SHARE)
+        if budget is not None and entity_synth is not None:
+            budget *= 1 - ENTITY_BUDGET_SHARE
+        rows_per_batch = 1024
+        tc = TrainConfig(epochs=params.epochs, max_minutes=budget,
+                         batch_size=max(4, 2 ** round(math.log2(max(rows_per_batch / layout.window, 1)))),
+                         max_steps_per_epoch=200)
+        tensors = [torch.from_numpy(w[0]), torch.from_numpy(w[1]), torch.from_numpy(w[2]), torch.from_numpy(w[3])]
+        from ..api import _split
+
+        train_idx, val_idx = _split(len(tensors[0]), params.val_fraction, params.seed)
+        result = train(model, [t[train_idx] for t in tensors], [t[val_idx] for t in tensors], tc,
+                       seed=params.seed, device=device, callback=callback)
+        model.load_state_dict(result.state_dict)
+        model.to("cpu").eval()
+        keys = {c: IdEncoder.fit(c, frame[c]) for c in layout.ids + ([layout.entity] if layout.entity else [])}
+        self = cls(layout, encoders, model, entity_source, keys)
+        self.entity_synth = entity_synth
+        self.train_config = tc
+        self.result = result
+        log.info("fitted %d sequences, %d steps, %d windows of %d", len(steps.entities), len(codes),
+                 len(tensors[0]), layout.window)
+        return self
+
+    # ---- sampling ---------------------------------------------------------------------
+    def default_count(self) -> int:
+        return 1 if self.entity_source["mode"] == "single" else int(self.entity_source["n_entities"])
+
+    def sample_batches(self, n: int, length: int | None, seed: int, device: torch.device,
+                       on_step: Callable[[int], None] | None = None) -> Iterator[pd.DataFrame]:
+        if length is not None and (not isinstance(length, (int, np.integer)) or isinstance(length, bool) or length <= 0):
+            raise UsageError(f"--length must be a positive whole number of steps, got {length!r}")
+        gen = torch.Generator(device=device).manual_seed(int(seed))
+        entities = self._entities(n, length, seed)
+        lengths = entities[LENGTH].to_numpy(dtype=np.int64)
+        per_batch = max(1, MAX_CELLS_PER_BATCH // max(1, int(lengths.max()) * self.model.n_columns))
+        model = self.model.to(device).eval()
+        n_given = len(self.layout.context)
+        start_kind = SEQUENCE_START if self.layout.entity else WINDOW_CUT
+        numbered = self.layout.entity is None and n > 1  # several series of a one-series model
+        rows_done = 0
+        for a in range(0, n, per_batch):
+            part = entities.iloc[a:a + per_batch].reset_index(drop=True)
+            context = None
+            if n_given:
+                c, v = encode_table(part[self.layout.context], self.encoders[:n_given])
+                context = (torch.from_numpy(c), torch.from_numpy(v))
+            codes, values = generate_sequences(model, torch.from_numpy(lengths[a:a + per_batch]), gen, context,
+                                               start_kind, device, on_step)
+            df = self._decode(codes.cpu().numpy(), values.cpu().numpy(), part, a, rows_done, numbered)
+            rows_done += len(df)
+            yield df
+
+    def _entities(self, n: int, length: int | None, seed: int) -> pd.DataFrame:
+        src = self.entity_source
+        if src["mode"] == "model":
+            ent = self.entity_synth.sample(n, seed=seed)
+            for col, value in src["constants"].items():
+                ent[col] = value
+        elif src["mode"] == "empirical":
+            table = pd.DataFrame(src["rows"])
+            pick = np.random.default_rng(seed).integers(0, len(table), size=n)
+            ent = table.iloc[pick].reset_index(drop=True)
+        else:
+            ent = pd.DataFrame({LENGTH: [src["length"]] * n, START: [src["start"]] * n})
+        if length is not None:
+            ent[LENGTH] = int(length)
+        ent[LENGTH] = np.maximum(pd.to_numeric(ent[LENGTH]).round().astype("int64"), 1)
+        return ent
+
+    def _decode(self, codes: np.ndarray, values: np.ndarray, entities: pd.DataFrame, first: int,
+                row_start: int, numbered: bool) -> pd.DataFrame:
+        """Generated steps -> rows. first: index of the first sequence; row_start: of its first row."""
+        lay = self.layout
+        lengths = entities[LENGTH].to_numpy()
+        n, T = len(lengths), codes.shape[1]
+        valid = np.arange(T)[None, :] < lengths[:, None]
+        steps = decode_table(codes[valid], values[valid], self.encoders)
+        seq = np.repeat(np.arange(n), lengths)
+        out = {}
+        if numbered:
+            out[SERIES] = pd.Series(first + 1 + seq, dtype="int64")
+        if lay.entity:
+            keys = self.key_encoders[lay.entity].generate(n, start=first)
+            out[lay.entity] = keys.iloc[seq].reset_index(drop=True)
+        if lay.order:
+            gap = pd.to_numeric(steps[GAP]).to_numpy(dtype=np.float64)
+            gap = np.maximum(np.nan_to_num(gap, nan=lay.min_gap), lay.min_gap)
+            firsts = np.r_[0, np.cumsum(lengths)[:-1]]
+            gap[firsts] = 0.0
+            start = pd.to_numeric(entities[START]).to_numpy(dtype=np.float64)
+            cum = np.cumsum(gap)
+            t = cum - np.repeat(cum[firsts], lengths) + np.repeat(start, lengths)
+            out[lay.order] = order_from_numbers(t, lay.order, lay.order_kind, lay.order_codec)
+        for c in lay.context + lay.varying:
+            out[c] = steps[c]
+        for c in lay.ids:
+            out[c] = self.key_encoders[c].generate(len(seq), start=row_start)
+        return pd.DataFrame(out)
+
+    # ---- model file -------------------------------------------------------------------
+    def to_doc(self) -> tuple[dict, dict]:
+        tensors = dict(self.model.state_dict())
+        doc = {"layout": self.layout.to_dict(), "series_config": self.model.series.to_dict(),
+               "encoders": [e.to_dict() for e in self.encoders],
+               "keys": {c: e.to_dict() for c, e in self.key_encoders.items()},
+               "entity_source": self.entity_source}
+        if self.entity_synth is not None:
+            t, d = self.entity_synth._to_doc()
+            tensors.update({f"entity_model.{k}": v for k, v in t.items()})
+            doc["entity_model"] = d
+        return tensors, doc
+
+    @classmethod
+    def from_doc(cls, tensors: dict, doc: dict, model_config: ModelConfig) -> SeriesBackend:
+        from ..api import Synthesizer
+
+        layout = SeriesLayout.from_dict(doc["layout"])
+        model = SequenceModel(model_config, SeriesModelConfig(**doc["series_config"]))
+        own = {k: v for k, v in tensors.items() if not k.startswith("entity_model.")}
+        model.load_state_dict(own, strict=True)
+        self = cls(layout, [encoder_from_dict(d) for d in doc["encoders"]], model.eval(), doc["entity_source"],
+                   {c: IdEncoder.from_dict(d) for c, d in doc["keys"].items()})
+        if "entity_model" in doc:
+            sub = {k[len("entity_model."):]: v for k, v in tensors.items() if k.startswith("entity_model.")}
+            self.entity_synth = Synthesizer._from_doc(sub, doc["entity_model"])
+        return self
+
+
+def _fit_entities(entities: pd.DataFrame, schema: Schema, layout: SeriesLayout, params,
+                  budget: float | None):
+    """How new entities get their context, length and start: a table model of the entity
+    table when there are enough entities, else draws from the real entities' rows."""
+    if layout.entity is None:
+        return {"mode": "single", "length": int(entities[LENGTH].iloc[0]),
+                "start": float(entities[START].iloc[0])}, None
+    n = len(entities)
+    if n < MIN_MODELLED_ENTITIES:
+        rows = entities.astype(object).where(entities.notna(), None).to_dict(orient="list")
+        return {"mode": "empirical", "n_entities": n, "rows": _jsonable(rows)}, None
+    from ..api import Synthesizer
+    from ..schema import ColumnSpec
+
+    constants = {c: _scalar(entities[c].iloc[0]) for c in entities.columns
+                 if entities[c].nunique(dropna=False) <= 1}
+    modelled = [c for c in entities.columns if c not in constants]
+    if not modelled:
+        return {"mode": "empirical", "n_entities": n,
+                "rows": _jsonable(entities.iloc[:1].astype(object).to_dict(orient="list"))}, None
+    specs = [schema[c] if c in layout.context else
+             ColumnSpec(c, "integer" if c == LENGTH or np.all(entities[c] == np.round(entities[c])) else "numeric")
+             for c in modelled]
+    table = entities[modelled]
+    if len(modelled) == 1:  # a table model needs two columns to have anything to relate
+        rows = table.astype(object).where(table.notna(), None).to_dict(orient="list")
+        return {"mode": "empirical", "n_entities": n, "rows": _jsonable(rows | {c: [v] * n for c, v in constants.items()})}, None
+    synth = Synthesizer(schema=Schema(specs), max_minutes=budget if budget else 2.0, seed=params.seed,
+                        d_model=params.d_model, n_layers=params.n_layers, n_heads=params.n_heads,
+                        d_denoiser=params.d_denoiser, device=params.device)
+    try:
+        synth.fit(table)
+    except DataError as exc:
+        raise DataError(f"the entity table (one row per '{layout.entity}': context, length, start) cannot be learned: {exc}") from None
+    return {"mode": "model", "n_entities": n, "constants": constants}, synth
+
+
+def _scalar(v):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return v.item() if hasattr(v, "item") else v
+
+
+def _jsonable(rows: dict) -> dict:
+    return {str(k): [_scalar(v) for v in vals] for k, vals in rows.items()}
+
+

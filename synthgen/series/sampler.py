@@ -1,0 +1,63 @@
+"""Generation of sequences, one step at a time: every step's columns come from the table
+sampler, with the history summary as a prefix and the previous step's values in the queries.
+Knows only tensors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from ..diffusion import flush_denormals
+from ..sampler import _generate_batch
+from .model import WINDOW_CUT, SequenceModel
+
+
+def generate_sequences(model: SequenceModel, lengths: torch.Tensor, generator: torch.Generator,
+                       context: tuple[torch.Tensor, torch.Tensor] | None = None, start_kind: int = 0,
+                       device: str | torch.device = "cpu",
+                       on_step: Callable[[int], None] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Generate len(lengths) sequences. Returns codes and values (n, max length, m); steps
+    past a sequence's length are zero. ``context``: given codes and values (n, n_given) of the
+    leading context columns. ``start_kind``: SEQUENCE_START (sequences begin here) or
+    WINDOW_CUT (a stretch taken anywhere from a long series)."""
+    with flush_denormals(), torch.inference_mode():
+        return _generate(model, lengths, generator, context, start_kind, device, on_step)
+
+
+def _generate(model, lengths, generator, context, start_kind, device, on_step):
+    n, m, W = len(lengths), model.n_columns, model.series.window
+    T = int(lengths.max())
+    # longest first, so the sequences still going at step t are always rows [0, active)
+    by_length = torch.argsort(lengths, descending=True, stable=True)
+    lengths = lengths[by_length]
+    codes = torch.zeros(n, T, m, dtype=torch.long, device=device)
+    values = torch.zeros(n, T, m, device=device)
+    order = list(range(m))
+    n_given = model.cfg.n_given
+    ctx_emb = None
+    if context is not None:
+        ctx_codes, ctx_values = (c[by_length].to(device) for c in context)
+        ctx_emb = model.rows.embed_values(ctx_codes, ctx_values, torch.arange(n_given, device=device))
+    history: list[torch.Tensor] = []  # step vectors of the last window - 1 steps
+    recent: list[torch.Tensor] = []  # embeddings of the last n_lags steps, most recent first
+    for t in range(T):
+        active = int((lengths > t).sum())
+        k = len(history)
+        start = torch.full((active,), start_kind if t < W else WINDOW_CUT, dtype=torch.long, device=device)
+        steps = torch.stack([h[:active] for h in history], dim=1) if k else values.new_zeros(active, 0, model.cfg.d_model)
+        summary = model.summaries(steps, start, None if ctx_emb is None else ctx_emb[:active])[:, k]
+        lag = model.lag_queries(recent, active)
+        known = {j: (ctx_codes[:active, j], ctx_values[:active, j]) for j in range(n_given)} if n_given else None
+        c, v = _generate_batch(model.rows, active, order, generator, known=known, device=device,
+                               prefix=summary.unsqueeze(1), query_extra=lag)
+        codes[:active, t], values[:active, t] = c, v
+        emb = model.embed_steps(c, v)
+        recent = [emb] + recent[:model.series.n_lags - 1]
+        history.append(model.step_vector(emb))
+        if len(history) > W - 1:
+            history.pop(0)
+        if on_step:
+            on_step(t)
+    unsort = torch.argsort(by_length)
+    return codes[unsort], values[unsort]

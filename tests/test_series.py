@@ -1,0 +1,205 @@
+"""Time series end to end: planted structure survives fit -> sample (panel data and one long
+series), reproducibility, the model file, and bad input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthgen import Synthesizer, load
+from synthgen.errors import DataError, UsageError
+
+from .conftest import TINY
+
+
+def planted_panel(n_entities: int = 60, seed: int = 0) -> pd.DataFrame:
+    """Hourly sequences of 20-60 steps. Context 'tier' sets the level of 'ar' (an AR(1) with
+    phi 0.8); 'cycle' has a 12-step period; 'state' is a sticky two-state label."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for e in range(n_entities):
+        tier = "high" if e % 2 else "low"
+        length = int(rng.integers(20, 61))
+        start = pd.Timestamp("2024-03-01") + pd.Timedelta(hours=int(rng.integers(0, 500)))
+        phase = rng.uniform(0, 2 * np.pi)
+        x, state = 0.0, "on"
+        for t in range(length):
+            x = 0.8 * x + rng.normal(0, 1)
+            if rng.random() < 0.1:
+                state = "off" if state == "on" else "on"
+            rows.append({"sensor": f"s{e:03d}", "time": (start + pd.Timedelta(hours=t)).strftime("%Y-%m-%d %H:%M"),
+                         "tier": tier, "ar": round((10.0 if tier == "high" else 0.0) + x, 3),
+                         "cycle": round(4 * np.sin(2 * np.pi * t / 12 + phase) + rng.normal(0, 0.3), 3),
+                         "state": state})
+    return pd.DataFrame(rows)
+
+
+def lag1(df: pd.DataFrame, col: str, key: str | None = "sensor") -> float:
+    groups = [g for _, g in df.groupby(key)] if key else [df]
+    r = []
+    for g in groups:
+        v = g[col].to_numpy(dtype=float)
+        v = v - v.mean()
+        if len(v) > 3 and v.std() > 0:
+            r.append(np.corrcoef(v[:-1], v[1:])[0, 1])
+    return float(np.mean(r))
+
+
+def autocorr(df: pd.DataFrame, col: str, lag: int, key: str = "sensor") -> float:
+    r = []
+    for _, g in df.groupby(key):
+        v = g[col].to_numpy(dtype=float)
+        if len(v) > lag + 3:
+            r.append(np.corrcoef(v[:-lag], v[lag:])[0, 1])
+    return float(np.mean(r))
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    return planted_panel()
+
+
+@pytest.fixture(scope="module")
+def panel_model(panel) -> Synthesizer:
+    return Synthesizer(entity="sensor", order="time", window=16, epochs=24, seed=0, **TINY).fit(panel)
+
+
+@pytest.fixture(scope="module")
+def panel_sample(panel_model) -> pd.DataFrame:
+    return panel_model.sample(80, seed=1)
+
+
+def test_context_column_is_detected(panel_model):
+    lay = panel_model.series_.layout
+    assert lay.context == ["tier"]
+    assert lay.varying == ["ar", "cycle", "state"]
+
+
+def test_output_has_the_input_columns_fresh_keys_and_formats(panel, panel_sample):
+    assert list(panel_sample.columns) == list(panel.columns)
+    assert dict(panel_sample.dtypes) == dict(panel.dtypes)
+    assert panel_sample["sensor"].nunique() == 80
+    assert not set(panel_sample["sensor"]) & set(panel["sensor"])
+    parsed = pd.to_datetime(panel_sample["time"], format="%Y-%m-%d %H:%M")
+    assert parsed.notna().all()
+    # each entity keeps one context value
+    assert (panel_sample.groupby("sensor")["tier"].nunique() == 1).all()
+
+
+def test_order_is_increasing_and_hourly_stays_hourly(panel_sample):
+    t = pd.to_datetime(panel_sample["time"])
+    gaps = t.groupby(panel_sample["sensor"]).diff().dropna()
+    assert (gaps == pd.Timedelta(hours=1)).all(), gaps.value_counts().head()
+
+
+def test_ar1_keeps_its_lag1_autocorrelation(panel, panel_sample):
+    real, synth = lag1(panel, "ar"), lag1(panel_sample, "ar")
+    assert real > 0.5
+    assert abs(real - synth) < 0.15, (real, synth)
+
+
+def test_cycle_keeps_its_period(panel, panel_sample):
+    # a 12-step period: strongly positive at lag 12, strongly negative at lag 6
+    assert autocorr(panel, "cycle", 12) > 0.8 and autocorr(panel, "cycle", 6) < -0.8
+    assert autocorr(panel_sample, "cycle", 12) > 0.5, autocorr(panel_sample, "cycle", 12)
+    assert autocorr(panel_sample, "cycle", 6) < -0.5, autocorr(panel_sample, "cycle", 6)
+
+
+def test_context_keeps_changing_the_level(panel_sample):
+    means = panel_sample.groupby("tier")["ar"].mean()
+    assert means["high"] - means["low"] > 7.0, means
+
+
+def test_sequence_lengths_keep_their_distribution(panel, panel_sample):
+    real = panel.groupby("sensor").size()
+    synth = panel_sample.groupby("sensor").size()
+    assert synth.min() >= real.min() - 3 and synth.max() <= real.max() + 3
+    assert abs(real.mean() - synth.mean()) < 8, (real.mean(), synth.mean())
+    assert synth.std() > 5  # lengths vary, as in the data
+
+
+def test_sticky_label_keeps_its_runs(panel, panel_sample):
+    def switch_rate(df):
+        s = df.groupby("sensor")["state"]
+        return float((df["state"] != s.shift()).where(s.shift().notna()).mean())
+
+    assert abs(switch_rate(panel) - switch_rate(panel_sample)) < 0.08
+
+
+def test_same_seed_same_sequences_and_model_file_round_trip(panel_model, tmp_path):
+    a = panel_model.sample(5, seed=3)
+    assert a.equals(panel_model.sample(5, seed=3))
+    path = panel_model.save(tmp_path / "m.safetensors")
+    assert load(path).sample(5, seed=3).equals(a)
+
+
+def test_fixed_length(panel_model):
+    out = panel_model.sample(4, length=7, seed=0)
+    assert (out.groupby("sensor").size() == 7).all()
+
+
+def test_polars_round_trip(panel):
+    pl = pytest.importorskip("polars")
+    small = panel[panel["sensor"].isin(panel["sensor"].unique()[:12])]
+    synth = Synthesizer(entity="sensor", order="time", window=8, epochs=1, **TINY).fit(pl.from_pandas(small))
+    out = synth.sample(3, length=4)
+    assert isinstance(out, pl.DataFrame) and out.columns == list(small.columns)
+
+
+# ---- one long series --------------------------------------------------------------------
+def ar_series(n: int = 1500, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = np.zeros(n)
+    for t in range(1, n):
+        x[t] = 0.9 * x[t - 1] + rng.normal()
+    return pd.DataFrame({"value": x.round(4), "flag": np.where(x > 0, "up", "down")})
+
+
+def test_one_long_series_in_windows():
+    df = ar_series()
+    synth = Synthesizer(sequential=True, window=24, epochs=10, seed=0, **TINY).fit(df)
+    out = synth.sample(40, length=24, seed=0)
+    assert list(out.columns) == ["series", "value", "flag"]
+    assert (out.groupby("series").size() == 24).all()
+    real, fake = lag1(df, "value", key=None), lag1(out, "value", key="series")
+    # within 24-step windows the sample lag-1 correlation is biased low; compare like with like
+    real_w = lag1(df.assign(series=np.arange(len(df)) // 24), "value", key="series")
+    assert real > 0.8 and abs(real_w - fake) < 0.15, (real_w, fake)
+    # flag follows value's sign, as in the data
+    agree = ((out["value"] > 0) == (out["flag"] == "up")).mean()
+    assert agree > 0.9, agree
+    single = synth.sample(1, length=30)
+    assert list(single.columns) == ["value", "flag"] and len(single) == 30
+
+
+# ---- bad input ------------------------------------------------------------------------------
+def small_panel() -> pd.DataFrame:
+    return planted_panel(6).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d.assign(time=d["time"].where(d.index != 3, d["time"].iloc[2])), "duplicate"),
+    (lambda d: d.assign(time=d["time"].where(d.index != 3, "not a time")), "not a time"),
+    (lambda d: d.assign(sensor=None), "entirely missing"),
+    (lambda d: d.assign(sensor=d["sensor"].where(d.index != 5)), "missing in 1 row"),
+    (lambda d: d.assign(sensor=[f"k{i}" for i in range(len(d))]), "one row only"),
+])
+def test_bad_sequences_get_clear_errors(mutate, message):
+    with pytest.raises(DataError, match=message):
+        Synthesizer(entity="sensor", order="time", epochs=1, **TINY).fit(mutate(small_panel()))
+
+
+def test_declared_context_that_changes_is_an_error():
+    from synthgen.schema import infer_schema
+
+    df = small_panel()
+    schema = infer_schema(df, entity="sensor", order="time")
+    schema.context = ["ar"]
+    with pytest.raises(DataError, match="context column 'ar' changes within entity"):
+        Synthesizer(schema=schema, epochs=1, **TINY).fit(df)
+
+
+def test_unknown_roles_and_length_on_a_table(fitted):
+    with pytest.raises(DataError, match="entity column 'nope'"):
+        Synthesizer(entity="nope", epochs=1).fit(small_panel())
+    with pytest.raises(UsageError, match="time-series models only"):
+        fitted.sample(10, length=5)
