@@ -112,7 +112,9 @@ def train(model: TabularTransformer, train_data: tuple[torch.Tensor, ...],
                     _ema_update(ema, model, cfg.ema_decay if step > cfg.warmup_steps else 0.9)
                     total += loss.item()
                     step += 1
-                train_loss = total / steps_per_epoch
+                    if budget is not None and time.monotonic() - start > budget:
+                        break  # long epochs (big series) must not overrun the budget
+                train_loss = total / (b + 1)
                 val_loss = evaluate(ema, val, val_perm, cfg, seed)
                 elapsed = time.monotonic() - start
                 rec = {"epoch": epoch, "train_loss": round(train_loss, 5), "val_loss": round(val_loss, 5),
@@ -133,7 +135,7 @@ def train(model: TabularTransformer, train_data: tuple[torch.Tensor, ...],
                     result.stopped_by = "early-stopping"
                     break
                 # stop when another epoch would overrun the budget
-                if budget is not None and elapsed * (epoch + 1) / epoch > budget:
+                if budget is not None and (elapsed * (epoch + 1) / epoch > budget or elapsed > budget):
                     result.stopped_by = "time-budget"
                     break
         except KeyboardInterrupt:
