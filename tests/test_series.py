@@ -203,3 +203,47 @@ def test_unknown_roles_and_length_on_a_table(fitted):
         Synthesizer(entity="nope", epochs=1).fit(small_panel())
     with pytest.raises(UsageError, match="time-series models only"):
         fitted.sample(10, length=5)
+
+
+# ---- command line -------------------------------------------------------------------------
+def test_cli_fit_sample_and_schema_for_sequences(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from synthgen.cli import app
+
+    runner = CliRunner()
+    data = tmp_path / "panel.csv"
+    planted_panel(12).to_csv(data, index=False)
+    schema = tmp_path / "schema.json"
+    res = runner.invoke(app, ["schema", "infer", str(data), "--entity", "sensor", "--order", "time", "-o", str(schema)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(schema.read_text())
+    assert doc["entity"] == "sensor" and doc["order"] == "time" and doc["context"] == ["tier"]
+
+    model = tmp_path / "m.safetensors"
+    res = runner.invoke(app, ["fit", str(data), "--schema", str(schema), "--epochs", "1", "--window", "8", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    assert "context tier" in res.output
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["sample", "-m", str(model), "-n", "3", "--length", "5", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    df = pd.read_csv(out)
+    assert list(df.columns) == ["sensor", "time", "tier", "ar", "cycle", "state"]
+    assert len(df) == 15 and df["sensor"].nunique() == 3
+
+    # default count: as many sequences as the data had
+    res = runner.invoke(app, ["sample", "-m", str(model), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert pd.read_csv(out)["sensor"].nunique() == 12
+
+    bad = tmp_path / "bad.csv"
+    dup = planted_panel(4)
+    dup.loc[2, "time"] = dup.loc[1, "time"]
+    dup.to_csv(bad, index=False)
+    res = runner.invoke(app, ["fit", str(bad), "--entity", "sensor", "--order", "time", "-o", str(tmp_path / "x.st")])
+    assert res.exit_code == 2 and "duplicate" in res.output
+    assert not (tmp_path / "x.st").exists()
+    res = runner.invoke(app, ["sample", "-m", str(model), "--length", "0"])
+    assert res.exit_code == 2 and "--length" in res.output
