@@ -44,7 +44,11 @@ PEERS = {
 
 def unavailable(name: str) -> str | None:
     """Why the peer cannot run here (None when it can)."""
-    module = PEERS[name][0]
+    return module_unavailable(PEERS[name][0])
+
+
+def module_unavailable(module: str) -> str | None:
+    """Why ``module`` cannot be used here (None when it imports)."""
     try:
         found = importlib.util.find_spec(module) is not None
     except ModuleNotFoundError:
