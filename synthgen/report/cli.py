@@ -51,9 +51,14 @@ def _check_output(path: Path | None, option: str) -> None:
 
 
 def _sample_from_model(model: Path, n: int, seed: int):
+    """A table model gives n rows; a time-series model as many sequences as its data had,
+    and its entity / order / context, so the report reads the sample as sequences."""
     import synthgen  # the model side is imported only when --model is used
 
-    return synthgen.load(model).sample(n, seed=seed)
+    synth = synthgen.load(model)
+    if synth.is_series:
+        return synth.sample(seed=seed), synth.series_.layout
+    return synth.sample(n, seed=seed), None
 
 
 def report_command(
@@ -110,9 +115,13 @@ def report_command(
     err = Console(stderr=True)
     real_df = read_table(real)
     holdout_df = None if holdout is None else read_table(holdout)
+    context = None
     if model is not None:
-        with err.status(f"sampling {len(real_df):,} rows from {model}"):
-            synthetic_df = _sample_from_model(model, len(real_df), seed)
+        with err.status(f"sampling from {model}"):
+            synthetic_df, layout = _sample_from_model(model, len(real_df), seed)
+        if layout is not None and entity is None and order is None and not sequential:
+            entity, order, context = layout.entity, layout.order, layout.context
+            sequential = entity is None and order is None
     else:
         synthetic_df = read_table(synthetic)
 
@@ -120,7 +129,7 @@ def report_command(
         report = evaluate(real_df, synthetic_df, holdout=holdout_df, target=target,
                           schema=schema, max_rows=max_rows, seed=seed,
                           progress=lambda family: status.update(f"scoring: {family}"),
-                          entity=entity, order=order, window=window,
+                          entity=entity, order=order, window=window, context=context,
                           sequential=True if sequential else None)
     # Render both files before writing either, so a failure leaves no partial output.
     html, js = report.to_html(), report.to_json()
