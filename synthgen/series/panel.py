@@ -180,11 +180,14 @@ def split_steps(df: pd.DataFrame, layout: SeriesLayout) -> Steps:
     table = df[layout.context + layout.varying].copy()
     if layout.order:
         gap = np.diff(t, prepend=t[0])
-        gap[starts] = 0.0
+        # a sequence's first step has no gap: "missing" there, so that the model never learns
+        # a zero gap it could then draw in the middle of a sequence
+        gap[starts] = np.nan
         table[GAP] = gap
         positive = gap[gap > 0]
         layout.min_gap = float(positive.min()) if len(positive) else 1.0
-        layout.gap_integer = bool(np.all(gap == np.round(gap)))
+        known = gap[~np.isnan(gap)]
+        layout.gap_integer = bool(np.all(known == np.round(known)))
     entities = df.iloc[starts][layout.context].reset_index(drop=True)
     entities[LENGTH] = np.diff(offsets).astype(np.int64)
     entities[START] = t[starts]
@@ -194,7 +197,7 @@ def split_steps(df: pd.DataFrame, layout: SeriesLayout) -> Steps:
 def step_schema(schema: Schema, layout: SeriesLayout) -> Schema:
     cols = [schema[c] for c in layout.context + layout.varying]
     if layout.order:
-        cols.append(ColumnSpec(GAP, "integer" if layout.gap_integer else "numeric", False))
+        cols.append(ColumnSpec(GAP, "integer" if layout.gap_integer else "numeric", True))
     return Schema(cols)
 
 
