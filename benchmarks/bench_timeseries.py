@@ -118,7 +118,8 @@ def _synthgen(train: pd.DataFrame, spec: dict, work: Path):
     start = time.perf_counter()
     model = synthgen.Synthesizer(entity=spec["entity"], order=spec["order"],
                                  sequential=spec["entity"] is None, window=spec["window"],
-                                 max_minutes=spec["max_minutes"], seed=spec["seed"]).fit(train)
+                                 max_minutes=spec["max_minutes"], seed=spec["seed"],
+                                 history_noise=spec.get("history_noise", 0.0)).fit(train)
     fit_s = time.perf_counter() - start
     model.save(work / "synthgen.safetensors")
     loaded = synthgen.load(work / "synthgen.safetensors")
@@ -221,11 +222,13 @@ def bench_panel(args, out: dict) -> None:
     n = train[CHUNK_KEY].nunique()
     spec = {"entity": CHUNK_KEY, "order": "No", "context": ["station"], "kinds": kinds, "n": n,
             "length": None, "window": 32, "max_minutes": args.max_minutes, "seed": args.seed,
-            "threads": args.threads, "peer_max_sequences": args.peer_max_sequences}
+            "threads": args.threads, "peer_max_sequences": args.peer_max_sequences,
+            "history_noise": args.history_noise}
     res = {"sequences": {"train": n, "holdout": holdout[CHUNK_KEY].nunique(), "chunk": args.chunk}}
     names = ["synthgen"] + (["sdv-par", "mostlyai-seq"] if args.with_peers else [])
-    res["holdout"] = panel_scores(train, holdout, None, kinds, args.quick)  # the ceiling
-    res["holdout"]["order"] = order_validity(holdout, CHUNK_KEY, "No", 1)
+    if not args.skip_holdout:
+        res["holdout"] = panel_scores(train, holdout, None, kinds, args.quick)  # the ceiling
+        res["holdout"]["order"] = order_validity(holdout, CHUNK_KEY, "No", 1)
     for name in names:
         if name != "synthgen":
             import peers_timeseries
@@ -286,6 +289,8 @@ def parse_args(argv=None):
     p.add_argument("--chunk", type=int, default=168, help="beijing_multisite: hours per sequence")
     p.add_argument("--stations", type=int, default=None, help="beijing_multisite: only the first N stations")
     p.add_argument("--with-peers", action="store_true")
+    p.add_argument("--history-noise", type=float, default=0.0, help="synthgen's history_noise (time series)")
+    p.add_argument("--skip-holdout", action="store_true", help="beijing_multisite: do not score the holdout")
     p.add_argument("--peer-max-sequences", type=int, default=PEER_MAX_SEQUENCES,
                    help="beijing_multisite: sequences each peer samples (PAR samples one at a time)")
     p.add_argument("--quick", action="store_true", help="few scoring iterations (smoke runs)")

@@ -47,7 +47,7 @@ class Synthesizer:
                  d_model: int = 64, n_layers: int = 3, n_heads: int = 4,
                  d_denoiser: int = 64, batch_size: int | None = None, val_fraction: float = 0.1,
                  sampling_steps: int = 16, entity: str | None = None, order: str | None = None,
-                 sequential: bool = False, window: int = 32,
+                 sequential: bool = False, window: int = 32, history_noise: float = 0.0,
                  callback: Callable[[Progress], None] | None = None):
         self.schema = schema
         self.epochs = epochs
@@ -65,6 +65,7 @@ class Synthesizer:
         self.order = order  # time series: the column ordering the steps (a time or a number)
         self.sequential = sequential  # one long series in row order (no entity, no order column)
         self.window = window  # time series: steps per training window (the history seen)
+        self.history_noise = history_noise  # time series: noise on the history while training
         self.callback = callback
 
     # ---- fitting ------------------------------------------------------------------------
@@ -244,7 +245,8 @@ class Synthesizer:
             "params": {"seed": self.seed, "d_model": self.d_model, "n_layers": self.n_layers,
                        "n_heads": self.n_heads, "d_denoiser": self.d_denoiser,
                        "sampling_steps": self.sampling_steps, "entity": self.entity,
-                       "order": self.order, "sequential": self.sequential, "window": self.window},
+                       "order": self.order, "sequential": self.sequential, "window": self.window,
+                       "history_noise": self.history_noise},
             "schema": self.schema_.to_dict(),
             "columns": self.columns_,
             "encoders": [e.to_dict() for e in self.encoders_],

@@ -13,7 +13,8 @@ from .conftest import TINY
 
 def planted_panel(n_entities: int = 60, seed: int = 0) -> pd.DataFrame:
     """Hourly sequences of 20-60 steps. Context 'tier' sets the level of 'ar' (an AR(1) with
-    phi 0.8); 'cycle' has a 12-step period; 'state' is a sticky two-state label."""
+    phi 0.8); 'cycle' has a 12-step period; 'state' is a sticky two-state label; 'gauge'
+    is missing in runs (about 20 % of steps, in runs of about 5)."""
     rng = np.random.default_rng(seed)
     rows = []
     for e in range(n_entities):
@@ -21,15 +22,16 @@ def planted_panel(n_entities: int = 60, seed: int = 0) -> pd.DataFrame:
         length = int(rng.integers(20, 61))
         start = pd.Timestamp("2024-03-01") + pd.Timedelta(hours=int(rng.integers(0, 500)))
         phase = rng.uniform(0, 2 * np.pi)
-        x, state = 0.0, "on"
+        x, state, down = 0.0, "on", False
         for t in range(length):
             x = 0.8 * x + rng.normal(0, 1)
             if rng.random() < 0.1:
                 state = "off" if state == "on" else "on"
+            down = rng.random() < (0.8 if down else 0.05)
             rows.append({"sensor": f"s{e:03d}", "time": (start + pd.Timedelta(hours=t)).strftime("%Y-%m-%d %H:%M"),
                          "tier": tier, "ar": round((10.0 if tier == "high" else 0.0) + x, 3),
                          "cycle": round(4 * np.sin(2 * np.pi * t / 12 + phase) + rng.normal(0, 0.3), 3),
-                         "state": state})
+                         "state": state, "gauge": None if down else round(rng.normal(50, 5), 1)})
     return pd.DataFrame(rows)
 
 
@@ -71,7 +73,7 @@ def panel_sample(panel_model) -> pd.DataFrame:
 def test_context_column_is_detected(panel_model):
     lay = panel_model.series_.layout
     assert lay.context == ["tier"]
-    assert lay.varying == ["ar", "cycle", "state"]
+    assert lay.varying == ["ar", "cycle", "state", "gauge"]
 
 
 def test_output_has_the_input_columns_fresh_keys_and_formats(panel, panel_sample):
@@ -124,6 +126,17 @@ def test_sticky_label_keeps_its_runs(panel, panel_sample):
         return float((df["state"] != s.shift()).where(s.shift().notna()).mean())
 
     assert abs(switch_rate(panel) - switch_rate(panel_sample)) < 0.08
+
+
+def test_missing_values_keep_their_rate_and_runs(panel, panel_sample):
+    def rate_and_run(df):
+        miss = df["gauge"].isna()
+        starts = miss & ~miss.groupby(df["sensor"]).shift(fill_value=False)
+        return miss.mean(), miss.sum() / max(starts.sum(), 1)
+
+    (r_rate, r_run), (s_rate, s_run) = rate_and_run(panel), rate_and_run(panel_sample)
+    assert abs(r_rate - s_rate) < 0.06, (r_rate, s_rate)
+    assert r_run > 3 and abs(r_run - s_run) < 0.4 * r_run, (r_run, s_run)
 
 
 def test_same_seed_same_sequences_and_model_file_round_trip(panel_model, tmp_path):
@@ -231,7 +244,7 @@ def test_cli_fit_sample_and_schema_for_sequences(tmp_path):
     res = runner.invoke(app, ["sample", "-m", str(model), "-n", "3", "--length", "5", "-o", str(out)])
     assert res.exit_code == 0, res.output
     df = pd.read_csv(out)
-    assert list(df.columns) == ["sensor", "time", "tier", "ar", "cycle", "state"]
+    assert list(df.columns) == ["sensor", "time", "tier", "ar", "cycle", "state", "gauge"]
     assert len(df) == 15 and df["sensor"].nunique() == 3
 
     # default count: as many sequences as the data had

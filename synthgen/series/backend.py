@@ -66,7 +66,7 @@ class SeriesBackend:
                           d_denoiser=params.d_denoiser, n_given=n_given)
         cfg.edm.steps = params.sampling_steps
         torch.manual_seed(params.seed)
-        model = SequenceModel(cfg, SeriesModelConfig(window=layout.window))
+        model = SequenceModel(cfg, SeriesModelConfig(window=layout.window, history_noise=params.history_noise))
         budget = params.max_minutes
         entity_source, entity_synth = _fit_entities(steps.entities, schema, layout, params,
                                                     None if budget is None else budget * ENTITY_BUDGET_SHARE)

@@ -34,6 +34,10 @@ class SeriesModelConfig:
     window: int = 32  # steps per training window; the history seen is window - 1 steps
     n_layers: int = 2  # layers of the history Transformer
     n_lags: int = 2  # previous values of its own column each query sees (2: level and direction)
+    # Training perturbs the history's continuous values by this much (standard-normal units):
+    # generated histories carry small errors, and a model that only saw exact histories lets
+    # them accumulate into a drift over long sequences; one trained on noisy ones corrects them.
+    history_noise: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -102,7 +106,11 @@ class SequenceModel(nn.Module):
         """codes/values (B, W, m) windows, valid (B, W) real steps (the rest is padding),
         start (B,) the kind of start token, perm (B, m) a column order per window."""
         B, W, m = codes.shape
-        emb = self.embed_steps(codes, values)  # (B, W, m, d)
+        history = values
+        if self.training and self.series.history_noise > 0:
+            noise = torch.randn(values.shape, generator=generator, device=values.device)
+            history = values + self.series.history_noise * noise * (codes == self.rows.cont_code_t)
+        emb = self.embed_steps(codes, history)  # (B, W, m, d): inputs of the history only
         d = emb.shape[-1]
         context = emb[:, 0, :self.cfg.n_given]  # constant within a sequence
         summary = self.summaries(self.step_vector(emb[:, :-1]), start, context)  # (B, W, d)
