@@ -261,3 +261,12 @@ def test_cli_fit_sample_and_schema_for_sequences(tmp_path):
     assert not (tmp_path / "x.st").exists()
     res = runner.invoke(app, ["sample", "-m", str(model), "--length", "0"])
     assert res.exit_code == 2 and "--length" in res.output
+
+
+def test_history_noise_is_a_saved_setting(tmp_path):
+    small = planted_panel(10)
+    synth = Synthesizer(entity="sensor", order="time", window=8, epochs=1, history_noise=0.1, **TINY).fit(small)
+    assert synth.model_.series.history_noise == 0.1
+    loaded = load(synth.save(tmp_path / "n.safetensors"))
+    assert loaded.history_noise == 0.1 and loaded.model_.series.history_noise == 0.1
+    assert len(loaded.sample(2, length=3)) == 6
