@@ -56,7 +56,7 @@ def _sample_from_model(model: Path, n: int, seed: int):
     import synthgen  # the model side is imported only when --model is used
 
     synth = synthgen.load(model)
-    if synth.is_series:
+    if getattr(synth, "is_series", False):
         return synth.sample(seed=seed), synth.series_.layout
     return synth.sample(n, seed=seed), None
 
