@@ -151,7 +151,8 @@ def _sample_series(synth, n: int, length: int | None, seed: int, device: str, ou
 
         write_table_batches(frames(), output, synth.integer_columns())
     if output != "-":
-        err.print(f"Wrote {n:,} sequences ({rows:,} rows) to [bold]{output}[/] in {time.monotonic() - started:.1f} s")
+        what = f"{n:,} sequence{'' if n == 1 else 's'}"
+        err.print(f"Wrote {what} ({rows:,} rows) to [bold]{output}[/] in {time.monotonic() - started:.1f} s")
 
 
 @schema_app.command("infer")
