@@ -270,3 +270,13 @@ def test_history_noise_is_a_saved_setting(tmp_path):
     loaded = load(synth.save(tmp_path / "n.safetensors"))
     assert loaded.history_noise == 0.1 and loaded.model_.series.history_noise == 0.1
     assert len(loaded.sample(2, length=3)) == 6
+
+
+def test_one_series_with_a_time_column_stays_on_its_grid():
+    df = ar_series(300).assign(at=pd.date_range("2024-05-01", periods=300, freq="10min").strftime("%Y-%m-%d %H:%M"))
+    synth = Synthesizer(order="at", window=8, epochs=2, **TINY).fit(df)
+    out = synth.sample(2, length=10, seed=0)
+    assert list(out.columns) == ["series", "value", "flag", "at"]
+    times = pd.to_datetime(out["at"], format="%Y-%m-%d %H:%M")
+    assert (times.groupby(out["series"]).diff().dropna() == pd.Timedelta(minutes=10)).all()
+    assert (times.groupby(out["series"]).first() == pd.Timestamp("2024-05-01")).all()
