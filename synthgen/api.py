@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import platform
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ import pandas as pd
 import torch
 
 from . import __version__
-from .data import check_table, decode_table, encode_table, fit_encoders, to_pandas
+from .data import check_table, decode_table, encode_table, fit_encoders, to_pandas, train_val_split
 from .encoders import ColumnEncoder, IdEncoder, encoder_from_dict
 from .errors import DataError, ModelFileError, NotFittedError, UsageError
 from .io import load_model_file, save_model_file
@@ -85,7 +84,7 @@ class Synthesizer:
         if not modelled:
             raise DataError("every column is an id column; there is nothing to learn (declare some columns with another kind)")
         codes, values = encode_table(frame, self.encoders_)
-        train_idx, val_idx = _split(len(frame), self.val_fraction, self.seed)
+        train_idx, val_idx = train_val_split(len(frame), self.val_fraction, self.seed)
         cfg = ModelConfig(
             n_codes=[max(e.n_codes, 1) for e in modelled],
             cont_codes=[e.cont_code for e in modelled],
@@ -300,13 +299,6 @@ class Synthesizer:
 def load(path: str | Path) -> Synthesizer:
     """Load a model file written by ``Synthesizer.save`` (never unpickles anything)."""
     return Synthesizer.load(path)
-
-
-def _split(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    idx = rng.permutation(n)
-    n_val = int(min(max(math.ceil(n * val_fraction), 1), 20000, n - 1))
-    return np.sort(idx[n_val:]), np.sort(idx[:n_val])
 
 
 def _polars_type_map() -> dict:

@@ -166,14 +166,13 @@ def schema_infer(
     """Infer column kinds (and, with --entity, the context columns) from DATA and write them as an editable schema file."""
     from .io import atomic_write_text, read_table
     from .schema import infer_schema
-    from .series.panel import check_sequences, detect_context
+    from .series.panel import check_sequences, infer_context
 
     df = read_table(data)
     schema = infer_schema(df, entity=entity, order=order)
     if entity or order:
         check_sequences(df, entity, order, [])
-        others = [c.name for c in schema.columns if c.name not in (entity, order) and c.kind != "id"]
-        schema.context = detect_context(df, entity, others)
+        schema.context = infer_context(df, schema)
     if output == "-":
         sys.stdout.write(schema.to_json())
         return

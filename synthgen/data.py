@@ -3,6 +3,8 @@ and decoding generated codes back to a frame with the input's columns and dtypes
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -104,3 +106,11 @@ def decode_table(codes: np.ndarray, values: np.ndarray, encoders: list[ColumnEnc
             out[enc.name] = enc.decode(codes[:, j], values[:, j].astype(np.float64)).reset_index(drop=True)
             j += 1
     return pd.DataFrame(out)
+
+
+def train_val_split(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted train and validation row indices: a seeded share, at least one row and at most 20,000."""
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(n)
+    n_val = int(min(max(math.ceil(n * val_fraction), 1), 20000, n - 1))
+    return np.sort(idx[n_val:]), np.sort(idx[:n_val])

@@ -6,15 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .tables import datetime_seconds
+from .tables import as_numbers
 
 N_BINS = 20
 MAX_BARS = 10  # categories shown per column; the rest are summed into "(other)"
 DISCRETE_MAX_VALUES = 25  # whole-number columns with at most this many values get one bar each
-
-
-def _numbers(s: pd.Series, kind: str) -> np.ndarray:
-    return datetime_seconds(s) if kind == "datetime" else s.to_numpy(dtype=float)
 
 
 def column_distribution(col: str, kind: str, tables: dict[str, pd.DataFrame]) -> dict:
@@ -43,7 +39,7 @@ def column_distribution(col: str, kind: str, tables: dict[str, pd.DataFrame]) ->
                 shares.append(float((~s.isin(top) & s.notna()).sum() / n))
             out[name] = shares
     else:
-        x = _numbers(real, kind)
+        x = as_numbers(real, kind)
         x = x[~np.isnan(x)]
         lo, hi = (np.quantile(x, [0.005, 0.995]) if len(x) else (0.0, 1.0))
         if hi <= lo:
@@ -54,7 +50,7 @@ def column_distribution(col: str, kind: str, tables: dict[str, pd.DataFrame]) ->
         out["type"] = "histogram"
         out["edges"] = [float(e) for e in edges]
         for name, df in tables.items():
-            v = _numbers(df[col], kind)
+            v = as_numbers(df[col], kind)
             n = max(len(v), 1)
             # Values beyond the real 0.5%-99.5% range fall into the end bins.
             counts, _ = np.histogram(np.clip(v[~np.isnan(v)], lo, hi), bins=edges)
@@ -109,7 +105,7 @@ def associations(df: pd.DataFrame, kinds: dict[str, str], columns: list[str]) ->
     n = len(columns)
     mat = np.eye(n)
     numeric = {c for c in columns if kinds[c] in ("numeric", "integer", "datetime")}
-    ranks = {c: pd.Series(_numbers(df[c], kinds[c])).rank().to_numpy() for c in numeric}
+    ranks = {c: pd.Series(as_numbers(df[c], kinds[c])).rank().to_numpy() for c in numeric}
     codes = {c: _codes(df[c]) for c in columns if c not in numeric}
     for i in range(n):
         for j in range(i + 1, n):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .tables import datetime_seconds
+from .tables import as_numbers
 
 MAX_ONE_HOT = 100  # categories per column with their own axis; rarer ones share one
 
@@ -34,22 +34,18 @@ class DistanceSpace:
         self.categories: dict[str, dict] = {}
         for col, kind in self.kinds.items():
             if kind in ("numeric", "integer", "datetime"):
-                v = self._numbers(train[col], kind)
+                v = as_numbers(train[col], kind)
                 self.sorted[col] = np.sort(v[~np.isnan(v)])
             else:
                 top = _labels(train[col]).value_counts().index[:MAX_ONE_HOT]
                 self.categories[col] = {v: i for i, v in enumerate(top)}
-
-    @staticmethod
-    def _numbers(s: pd.Series, kind: str) -> np.ndarray:
-        return datetime_seconds(s) if kind == "datetime" else s.to_numpy(dtype=float)
 
     def transform(self, df: pd.DataFrame) -> np.ndarray:
         parts = []
         for col, kind in self.kinds.items():
             if col in self.sorted:
                 ref = self.sorted[col]
-                v = self._numbers(df[col], kind)
+                v = as_numbers(df[col], kind)
                 miss = np.isnan(v)
                 if len(ref):
                     # Mid-rank, so tied values map to the middle of their run.

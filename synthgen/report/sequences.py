@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .tables import LABEL_KINDS, NUMERIC_KINDS, datetime_seconds
+from .tables import LABEL_KINDS, NUMERIC_KINDS, as_numbers, datetime_seconds
 
 MAX_WINDOWS = 5_000  # windows per table for the sequence models (a seeded subsample)
 MAX_ONE_HOT = 30  # categories per column with their own feature; rarer ones are all zeros
@@ -148,17 +148,13 @@ class FeatureSpace:
         self.missing: set[str] = set()
         self.names: list[str] = []
 
-    @staticmethod
-    def _numbers(s: pd.Series, kind: str) -> np.ndarray:
-        return datetime_seconds(s) if kind == "datetime" else s.to_numpy(dtype=float)
-
     def fit(self, real: pd.DataFrame, others: list[pd.DataFrame] = ()) -> FeatureSpace:
         for col in self.columns:
             kind = self.kinds[col]
             if any(df[col].isna().any() for df in (real, *others)):
                 self.missing.add(col)
             if kind in NUMERIC_KINDS:
-                v = self._numbers(real[col], kind)
+                v = as_numbers(real[col], kind)
                 v = v[~np.isnan(v)]
                 self.ranges[col] = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
             else:
@@ -188,7 +184,7 @@ class FeatureSpace:
             miss = df[col].isna().to_numpy()
             if col in self.ranges:
                 lo, hi = self.ranges[col]
-                v = self._numbers(df[col], kind)
+                v = as_numbers(df[col], kind)
                 scaled = (v - lo) / (hi - lo) if hi > lo else np.where(np.isnan(v), 0.0, 0.5)
                 body = np.clip(np.nan_to_num(scaled, nan=0.0), 0.0, 1.0)[:, None]
             else:

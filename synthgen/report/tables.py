@@ -184,6 +184,11 @@ def cap_rows(df: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     return df.sample(n=n, random_state=np.random.RandomState(seed)).reset_index(drop=True)
 
 
+def as_numbers(s: pd.Series, kind: str) -> np.ndarray:
+    """A numeric or date column as floats (dates as seconds since 1970), NaN where missing."""
+    return datetime_seconds(s) if kind == "datetime" else s.to_numpy(dtype=float)
+
+
 def datetime_seconds(s: pd.Series) -> np.ndarray:
     """Seconds since 1970 as floats, NaN where the date is missing."""
     raw = s.to_numpy(dtype="datetime64[ns]")

@@ -47,7 +47,7 @@ from .sequences import (
     sample_windows,
     split_sequences,
 )
-from .tables import NUMERIC_KINDS, datetime_seconds
+from .tables import NUMERIC_KINDS, as_numbers
 
 SERIES = "series"  # the synthetic table's sequence number when there is no entity column
 MAX_LAG = 48
@@ -79,10 +79,6 @@ def _mean(values) -> float | None:
     return float(np.mean(v)) if v else None
 
 
-def _numbers(s: pd.Series, kind: str) -> np.ndarray:
-    return datetime_seconds(s) if kind == "datetime" else s.to_numpy(dtype=float)
-
-
 # ---- shapes --------------------------------------------------------------------------------
 def ks_statistic(a: np.ndarray, b: np.ndarray) -> float | None:
     """Two-sample Kolmogorov-Smirnov statistic (missing values left out)."""
@@ -106,7 +102,7 @@ def tv_distance(a: pd.Series, b: pd.Series) -> float | None:
 
 def _shape(kind: str, a: pd.Series, b: pd.Series) -> tuple[str, float | None]:
     if kind in NUMERIC_KINDS:
-        d = ks_statistic(_numbers(a, kind), _numbers(b, kind))
+        d = ks_statistic(as_numbers(a, kind), as_numbers(b, kind))
         return "KSComplement", None if d is None else 1.0 - d
     d = tv_distance(a, b)
     return "TVComplement", None if d is None else 1.0 - d
@@ -147,7 +143,7 @@ class _PairCoder:
         self.cats: dict[str, dict] = {}
         for c in columns:
             if kinds[c] in NUMERIC_KINDS:
-                v = _numbers(real[c], kinds[c])
+                v = as_numbers(real[c], kinds[c])
                 v = v[~np.isnan(v)]
                 q = np.unique(np.quantile(v, np.linspace(0, 1, N_BINS + 1)[1:-1])) if len(v) \
                     else np.zeros(0)
@@ -163,7 +159,7 @@ class _PairCoder:
     def codes(self, c: str, s: pd.Series) -> np.ndarray:
         missing = self.size(c) - 1
         if c in self.edges:
-            v = _numbers(s, self.kinds[c])
+            v = as_numbers(s, self.kinds[c])
             out = np.searchsorted(self.edges[c], v, side="right")
         else:
             cats = self.cats[c]
@@ -184,8 +180,8 @@ def _pairs_sample(seqs: Sequences, max_pairs: int, seed: int) -> tuple[np.ndarra
 def _spearman_lag1(frame: pd.DataFrame, i: np.ndarray, j: np.ndarray, cols: list[str],
                    kinds: dict) -> np.ndarray:
     """Matrix r[a, b] = Spearman correlation of (a at t, b at t + 1), pairwise complete."""
-    now = pd.DataFrame({c: _numbers(frame[c], kinds[c])[i] for c in cols}).rank().to_numpy()
-    nxt = pd.DataFrame({c: _numbers(frame[c], kinds[c])[j] for c in cols}).rank().to_numpy()
+    now = pd.DataFrame({c: as_numbers(frame[c], kinds[c])[i] for c in cols}).rank().to_numpy()
+    nxt = pd.DataFrame({c: as_numbers(frame[c], kinds[c])[j] for c in cols}).rank().to_numpy()
     ma, mb = (~np.isnan(now)).astype(float), (~np.isnan(nxt)).astype(float)
     x, y = np.nan_to_num(now), np.nan_to_num(nxt)
     n = ma.T @ mb
@@ -319,7 +315,7 @@ def _autocorrelation(real: Sequences, syn: Sequences, hold: Sequences | None,
         return None
     rows = []
     for c in cols:
-        acf = {name: None if s is None else mean_acf(s, _numbers(s.frame[c], kinds[c]), max_lag)
+        acf = {name: None if s is None else mean_acf(s, as_numbers(s.frame[c], kinds[c]), max_lag)
                for name, s in (("real", real), ("synthetic", syn), ("holdout", hold))}
 
         def score(other, r=acf["real"]):
@@ -386,7 +382,7 @@ def _plot_items(seqs: Sequences, cols: list[str], kinds: dict, length: int, n: i
     chosen = rng.permutation(seqs.count)[:n]
     if len(chosen) < n:  # fewer sequences than plots: several stretches of the same ones
         chosen = np.resize(chosen, n)
-    values = {c: _numbers(seqs.frame[c], kinds[c]) for c in cols}
+    values = {c: as_numbers(seqs.frame[c], kinds[c]) for c in cols}
     items = []
     seen: dict[int, int] = {}
     for s in chosen:

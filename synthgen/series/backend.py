@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..data import decode_table, encode_table, fit_encoders
+from ..data import decode_table, encode_table, fit_encoders, train_val_split
 from ..encoders import ColumnEncoder, IdEncoder, encoder_from_dict
 from ..errors import DataError, UsageError
 from ..model import ModelConfig
@@ -76,10 +76,8 @@ class SeriesBackend:
         tc = TrainConfig(epochs=params.epochs, max_minutes=budget,
                          batch_size=max(4, 2 ** round(math.log2(max(rows_per_batch / layout.window, 1)))),
                          max_steps_per_epoch=200)
-        tensors = [torch.from_numpy(w[0]), torch.from_numpy(w[1]), torch.from_numpy(w[2]), torch.from_numpy(w[3])]
-        from ..api import _split
-
-        train_idx, val_idx = _split(len(tensors[0]), params.val_fraction, params.seed)
+        tensors = [torch.from_numpy(a) for a in w]
+        train_idx, val_idx = train_val_split(len(tensors[0]), params.val_fraction, params.seed)
         result = train(model, [t[train_idx] for t in tensors], [t[val_idx] for t in tensors], tc,
                        seed=params.seed, device=device, callback=callback)
         model.load_state_dict(result.state_dict)
@@ -207,8 +205,7 @@ def _fit_entities(entities: pd.DataFrame, schema: Schema, layout: SeriesLayout, 
                 "start": float(entities[START].iloc[0])}, None
     n = len(entities)
     if n < MIN_MODELLED_ENTITIES:
-        rows = entities.astype(object).where(entities.notna(), None).to_dict(orient="list")
-        return {"mode": "empirical", "n_entities": n, "rows": _jsonable(rows)}, None
+        return _empirical(entities, n), None
     from ..api import Synthesizer
     from ..schema import ColumnSpec
 
@@ -216,15 +213,13 @@ def _fit_entities(entities: pd.DataFrame, schema: Schema, layout: SeriesLayout, 
                  if entities[c].nunique(dropna=False) <= 1}
     modelled = [c for c in entities.columns if c not in constants]
     if not modelled:
-        return {"mode": "empirical", "n_entities": n,
-                "rows": _jsonable(entities.iloc[:1].astype(object).to_dict(orient="list"))}, None
+        return _empirical(entities.iloc[:1], n), None
     specs = [schema[c] if c in layout.context else
              ColumnSpec(c, "integer" if c == LENGTH or np.all(entities[c] == np.round(entities[c])) else "numeric")
              for c in modelled]
     table = entities[modelled]
     if len(modelled) == 1:  # a table model needs two columns to have anything to relate
-        rows = table.astype(object).where(table.notna(), None).to_dict(orient="list")
-        return {"mode": "empirical", "n_entities": n, "rows": _jsonable(rows | {c: [v] * n for c, v in constants.items()})}, None
+        return _empirical(entities, n), None
     synth = Synthesizer(schema=Schema(specs), max_minutes=budget if budget else 2.0, seed=params.seed,
                         d_model=params.d_model, n_layers=params.n_layers, n_heads=params.n_heads,
                         d_denoiser=params.d_denoiser, device=params.device)
@@ -235,13 +230,17 @@ def _fit_entities(entities: pd.DataFrame, schema: Schema, layout: SeriesLayout, 
     return {"mode": "model", "n_entities": n, "constants": constants}, synth
 
 
+def _empirical(rows: pd.DataFrame, n_entities: int) -> dict:
+    """New entities drawn from these real entity rows (stored as JSON lists)."""
+    lists = rows.to_dict(orient="list")
+    return {"mode": "empirical", "n_entities": n_entities,
+            "rows": {str(k): [_scalar(v) for v in vals] for k, vals in lists.items()}}
+
+
 def _scalar(v):
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
     return v.item() if hasattr(v, "item") else v
 
-
-def _jsonable(rows: dict) -> dict:
-    return {str(k): [_scalar(v) for v in vals] for k, vals in rows.items()}
 
 

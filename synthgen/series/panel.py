@@ -99,11 +99,10 @@ def check_sequences(df: pd.DataFrame, entity: str | None, order: str | None, con
         if (sizes == 1).all():
             raise DataError(f"every value of entity column '{entity}' occurs in one row only, so there are no sequences; fit it as a table (without --entity) or give the right entity column")
     if order is not None:
-        group = [df[entity]] if entity is not None else []
         dup = df.duplicated(subset=([entity] if entity else []) + [order], keep=False)
         if dup.any():
             row = int(np.flatnonzero(dup.to_numpy())[0])
-            where = f" within entity {df[entity].iloc[row]!r}" if group else ""
+            where = f" within entity {df[entity].iloc[row]!r}" if entity is not None else ""
             raise DataError(f"order column '{order}' has duplicate values{where} (e.g. {df[order].iloc[row]!r}, {int(dup.sum())} rows in all); each step needs its own time: aggregate or drop the duplicates")
     for col in context:
         if col not in df.columns:
@@ -125,24 +124,30 @@ def detect_context(df: pd.DataFrame, entity: str | None, candidates: list[str]) 
     return [c for c in candidates if (g[c].nunique(dropna=False) <= 1).all()]
 
 
+def infer_context(df: pd.DataFrame, schema: Schema) -> list[str]:
+    """The schema's context columns, or, when it names none, those detected in the data."""
+    if schema.context:
+        return list(schema.context)
+    candidates = [c.name for c in schema.columns
+                  if c.name not in (schema.entity, schema.order) and c.kind != "id"]
+    return detect_context(df, schema.entity, candidates)
+
+
 def make_layout(df: pd.DataFrame, schema: Schema, window: int) -> SeriesLayout:
     entity, order = schema.entity, schema.order
-    context = list(schema.context)
-    check_sequences(df, entity, order, context)
+    check_sequences(df, entity, order, list(schema.context))
+    context = infer_context(df, schema)
     others = [c.name for c in schema.columns if c.name not in (entity, order)]
     ids = [c for c in others if schema[c].kind == "id"]
-    if not schema.context:
-        context = detect_context(df, entity, [c for c in others if c not in ids])
     varying = [c for c in others if c not in ids and c not in context]
     if not varying:
         raise DataError("no column changes over time within a sequence; there is nothing to learn as a time series (fit it as a table)")
     layout = SeriesLayout(entity, order, context, varying, ids, window)
     if order is not None:
-        kind = "datetime" if schema[order].kind == "datetime" else "number"
         if schema[order].kind not in ("datetime", "numeric", "integer", "id"):
             raise DataError(f"order column '{order}' is not all times or numbers{_first_bad_time(df[order])}; "
                             "fix those values, or give another order column")
-        _, layout.order_kind, layout.order_codec = order_numbers(df[order], kind)
+        layout.order_kind = "datetime" if schema[order].kind == "datetime" else "number"
     return layout
 
 
@@ -165,11 +170,12 @@ class Steps:
 
 
 def split_steps(df: pd.DataFrame, layout: SeriesLayout) -> Steps:
-    """Sort into sequences and derive the gap column and the entity table."""
+    """Sort into sequences and derive the gap column and the entity table; fills in the
+    layout's order codec and gap statistics."""
     df = df.reset_index(drop=True)
     keys = df[layout.entity] if layout.entity else pd.Series(np.zeros(len(df), dtype=np.int64))
     if layout.order:
-        t = order_numbers(df[layout.order], layout.order_kind)[0]
+        t, _, layout.order_codec = order_numbers(df[layout.order], layout.order_kind)
     else:
         t = np.arange(len(df), dtype=np.float64)  # the file's row order is the time order
     codes = pd.factorize(keys, sort=False)[0]  # entities in order of first appearance

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import torch
 
 from ..diffusion import flush_denormals
-from ..sampler import _generate_batch
+from ..sampler import generate_batch
 from .model import WINDOW_CUT, SequenceModel
 
 
@@ -49,7 +49,7 @@ def _generate(model, lengths, generator, context, start_kind, device, on_step):
         summary = model.summaries(steps, start, None if ctx_emb is None else ctx_emb[:active])[:, k]
         lag = model.lag_queries(recent, active)
         known = {j: (ctx_codes[:active, j], ctx_values[:active, j]) for j in range(n_given)} if n_given else None
-        c, v = _generate_batch(model.rows, active, order, generator, known=known, device=device,
+        c, v = generate_batch(model.rows, active, order, generator, known=known, device=device,
                                prefix=summary.unsqueeze(1), query_extra=lag)
         codes[:active, t], values[:active, t] = c, v
         emb = model.embed_steps(c, v)
