@@ -12,7 +12,16 @@ import pandas as pd
 import torch
 
 from . import __version__
-from .data import check_table, decode_table, encode_table, fit_encoders, to_pandas, train_val_split
+from .data import (
+    check_table,
+    decode_table,
+    encode_table,
+    find_copies,
+    fit_encoders,
+    to_pandas,
+    train_val_split,
+    without_columns,
+)
 from .encoders import ColumnEncoder, IdEncoder, encoder_from_dict
 from .errors import DataError, ModelFileError, NotFittedError, UsageError
 from .io import load_model_file, save_model_file
@@ -76,6 +85,12 @@ class Synthesizer:
         self.schema_ = schema
         self.columns_ = list(frame.columns)
         self.n_rows_ = len(frame)
+        self.copies_ = find_copies(frame, schema)
+        for copy, original in self.copies_.items():
+            log.info("column '%s' equals column '%s' in every row: it is written as a copy", copy, original)
+        if self.copies_:
+            frame = frame.drop(columns=list(self.copies_))
+            schema = without_columns(schema, list(self.copies_))
         if schema.entity or schema.order or self.sequential:
             return self._fit_series(frame, schema)
         self.series_ = None
@@ -181,9 +196,16 @@ class Synthesizer:
         dev = resolve_device(device)
         seed = self.seed if seed is None else seed
         if self.is_series:
-            yield from self.series_.sample_batches(int(n), length, int(seed), dev, on_step)
-            return
-        gen = torch.Generator(device=dev).manual_seed(int(seed))
+            batches = self.series_.sample_batches(int(n), length, int(seed), dev, on_step)
+        else:
+            batches = self._sample_rows(int(n), int(seed), batch_size, dev)
+        for df in batches:
+            for copy, original in self.copies_.items():
+                df[copy] = df[original]
+            yield df[self.output_columns(df)]
+
+    def _sample_rows(self, n: int, seed: int, batch_size: int, dev: torch.device) -> Iterator[pd.DataFrame]:
+        gen = torch.Generator(device=dev).manual_seed(seed)
         model = self.model_.to(dev).eval()
         order = list(range(model.n_columns))
         done = 0
@@ -201,7 +223,6 @@ class Synthesizer:
             raise UsageError("give the number of rows to generate")
         frames = list(self.sample_batches(n, seed=seed, batch_size=batch_size, device=device, length=length))
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        df = df[self.output_columns(df)]
         return self._to_input_type(df)
 
     def output_columns(self, df: pd.DataFrame) -> list[str]:
@@ -248,6 +269,7 @@ class Synthesizer:
                        "history_noise": self.history_noise},
             "schema": self.schema_.to_dict(),
             "columns": self.columns_,
+            "copies": self.copies_,
             "encoders": [e.to_dict() for e in self.encoders_],
             "frame_type": self.frame_type_,
             "polars_dtypes": self.polars_dtypes_,
@@ -273,6 +295,7 @@ class Synthesizer:
             self = cls(**params)
             self.schema_ = Schema.from_dict(doc["schema"])
             self.columns_ = doc["columns"]
+            self.copies_ = doc.get("copies", {})
             self.encoders_ = [encoder_from_dict(d) for d in doc["encoders"]]
             self.frame_type_ = doc["frame_type"]
             self.polars_dtypes_ = doc.get("polars_dtypes", {})

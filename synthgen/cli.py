@@ -147,7 +147,7 @@ def _sample_series(synth, n: int, length: int | None, seed: int, device: str, ou
             for b in synth.sample_batches(n, seed=seed, device=device, length=length,
                                           on_step=lambda t: prog.update(task, completed=t + 1)):
                 rows += len(b)
-                yield b[synth.output_columns(b)]
+                yield b
 
         write_table_batches(frames(), output, synth.integer_columns())
     if output != "-":

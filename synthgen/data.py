@@ -114,3 +114,32 @@ def train_val_split(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray,
     idx = rng.permutation(n)
     n_val = int(min(max(math.ceil(n * val_fraction), 1), 20000, n - 1))
     return np.sort(idx[n_val:]), np.sort(idx[:n_val])
+
+
+MIN_ROWS_FOR_COPIES = 50  # in smaller tables two columns can agree by chance
+
+
+def find_copies(df: pd.DataFrame, schema: Schema) -> dict[str, str]:
+    """Columns equal to an earlier column in every row (same dtype, missing in the same rows):
+    {copy: original}. A copy is not learned but written as its original, so the synthetic table
+    keeps the equality exactly. Sequence roles (entity, order, declared context) are never copies."""
+    if len(df) < MIN_ROWS_FOR_COPIES:
+        return {}
+    roles = {schema.entity, schema.order, *schema.context}
+    # a fingerprint per column finds the candidates in one pass; equality is then checked
+    fingerprint = {c: (str(df[c].dtype), int(pd.util.hash_pandas_object(df[c], index=False).sum()))
+                   for c in df.columns}
+    seen: dict[tuple, list[str]] = {}
+    copies = {}
+    for c in df.columns:
+        original = next((o for o in seen.get(fingerprint[c], []) if df[c].equals(df[o])), None)
+        if original is not None and c not in roles:
+            copies[c] = original
+        else:
+            seen.setdefault(fingerprint[c], []).append(c)
+    return copies
+
+
+def without_columns(schema: Schema, drop: list[str]) -> Schema:
+    return Schema([c for c in schema.columns if c.name not in drop], schema.entity, schema.order,
+                  [c for c in schema.context if c not in drop])

@@ -35,6 +35,7 @@ class ModelConfig:
     d_denoiser: int = 64  # hidden width of the score head
     dropout: float = 0.0
     n_given: int = 0  # leading columns that are always given (time-series context): read, never predicted
+    score_repeats: int = 4  # noise draws per value in the score-matching loss (see edm_loss)
     edm: EDMConfig = field(default_factory=EDMConfig)
 
     def to_dict(self) -> dict:
@@ -136,15 +137,17 @@ class TabularTransformer(nn.Module):
 
     # ---- training -----------------------------------------------------------------
     def hidden(self, codes: torch.Tensor, values: torch.Tensor, perm: torch.Tensor,
-               prefix: torch.Tensor | None = None, query_extra: torch.Tensor | None = None) -> torch.Tensor:
+               prefix: torch.Tensor | None = None, query_extra: torch.Tensor | None = None,
+               value_emb: torch.Tensor | None = None) -> torch.Tensor:
         """Trunk output for predicting each column, in column order: (B, m, d).
 
         codes (B, m) long, values (B, m) float, perm (B, m) the order each row is read in.
         Time series add ``prefix`` (B, P, d), tokens every column sees (the history), and
-        ``query_extra`` (B, m, d), added to each column's query (its own previous value)."""
+        ``query_extra`` (B, m, d), added to each column's query (its own previous value).
+        ``value_emb`` (B, m, d): embed_values of the row when the caller has it already."""
         B, m = codes.shape
         cols = torch.arange(m, device=codes.device)
-        v = self.embed_values(codes, values, cols)  # (B, m, d), column order
+        v = self.embed_values(codes, values, cols) if value_emb is None else value_emb  # (B, m, d), column order
         index = perm.unsqueeze(-1).expand(-1, -1, v.shape[-1])
         v_perm = v.gather(1, index)  # order pi
         bos = self.code_emb.weight[self.bos_index].expand(B, 1, -1)
@@ -162,24 +165,29 @@ class TabularTransformer(nn.Module):
 
     def losses(self, codes: torch.Tensor, values: torch.Tensor, perm: torch.Tensor,
                generator: torch.Generator | None = None, prefix: torch.Tensor | None = None,
-               query_extra: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """Cross-entropy per row (summed over columns) and the score-matching loss."""
-        h = self.hidden(codes, values, perm, prefix, query_extra)
+               query_extra: torch.Tensor | None = None, targets: torch.Tensor | None = None,
+               value_emb: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Cross-entropy per row (summed over columns) and the score-matching loss.
+        ``targets`` (B, m): what the score head learns to generate where it is not the value
+        itself (a time series' step-to-step change); the trunk still reads ``values``."""
+        targets = values if targets is None else targets
+        h = self.hidden(codes, values, perm, prefix, query_extra, value_emb)
         ce = codes.new_zeros((), dtype=h.dtype)
         for j, head in enumerate(self.density_heads):
             if self.cfg.n_codes[j] > 1 and j >= self.cfg.n_given:
                 ce = ce + F.cross_entropy(head(h[:, j]), codes[:, j])
         out = {"density": ce}
-        conds, targets = [], []
+        conds, wanted = [], []
         for j in self.numeric_columns:
             if j < self.cfg.n_given:
                 continue
             rows = codes[:, j] == self.cfg.cont_codes[j]
             conds.append(h[rows, j])
-            targets.append(values[rows, j])
-        if conds and sum(len(t) for t in targets):
+            wanted.append(targets[rows, j])
+        if conds and sum(len(t) for t in wanted):
             film = self.score_head.film_params(torch.cat(conds))
-            out["score"] = edm_loss(self.score_head, torch.cat(targets), film, generator=generator)
+            out["score"] = edm_loss(self.score_head, torch.cat(wanted), film, repeats=self.cfg.score_repeats,
+                                    generator=generator)
         else:
             out["score"] = ce.new_zeros(())
         return out

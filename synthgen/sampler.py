@@ -18,13 +18,16 @@ def generate_batch(*args, **kwargs) -> tuple[torch.Tensor, torch.Tensor]:
 def _generate_batch(model: TabularTransformer, n: int, order: list[int], generator: torch.Generator,
                    known: dict[int, tuple[torch.Tensor, torch.Tensor]] | None = None,
                    device: str | torch.device = "cpu", prefix: torch.Tensor | None = None,
-                   query_extra: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                   query_extra: torch.Tensor | None = None,
+                   residual: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Sample ``n`` rows. Returns codes (n, m) long and values (n, m) float.
 
     ``known`` maps a column to given (codes, values) of shape (n,): those columns are not
     sampled but read as visible context (conditional generation); put them first in ``order``.
     ``prefix`` (n, P, d) and ``query_extra`` (n, m, d): a time series' history (see
-    TabularTransformer.hidden).
+    TabularTransformer.hidden). ``residual`` (base, scale, bounds), (n, m), (n, m) and (2, m): where
+    scale > 0 the score head generates a change, and the value is base + scale * change, kept
+    within bounds (changes add up over a sequence).
     """
     m = model.n_columns
     known = known or {}
@@ -57,6 +60,10 @@ def _generate_batch(model: TabularTransformer, n: int, order: list[int], generat
                 rows = (codes[:, j] == cont).nonzero().squeeze(1)
                 if len(rows):
                     film = model.score_head.film_params(h[rows])
-                    values[rows, j] = heun_sample(model.score_head, film, generator)
+                    y = heun_sample(model.score_head, film, generator)
+                    if residual is not None:
+                        base, scale, bounds = residual[0][rows, j], residual[1][rows, j], residual[2][:, j]
+                        y = torch.where(scale > 0, (base + scale * y).clamp(bounds[0], bounds[1]), y)
+                    values[rows, j] = y
         prev = j
     return codes, values

@@ -84,3 +84,23 @@ def test_ctrl_c_keeps_the_best_model_so_far(planted, tmp_path):
     assert len(synth.history_) == 3
     out = synthgen.load(synth.save(tmp_path / "m.safetensors")).sample(20)
     assert len(out) == 20
+
+
+def test_a_column_equal_to_another_is_written_as_its_copy(planted, tmp_path):
+    df = planted.iloc[:400].copy()
+    df.insert(2, "x_again", df["x"])  # an exact duplicate, as some exports carry
+    df["color_again"] = df["color"]
+    synth = Synthesizer(epochs=2, seed=0, **TINY).fit(df)
+    assert synth.copies_ == {"x_again": "x", "color_again": "color"}
+    assert synth.model_.n_columns == len(planted.columns)  # the copies are not learned
+    path = synth.save(tmp_path / "m.safetensors")
+    out = synthgen.load(path).sample(300, seed=0)
+    assert list(out.columns) == list(df.columns)
+    assert dict(out.dtypes) == dict(df.dtypes)
+    assert out["x_again"].equals(out["x"]) and out["color_again"].equals(out["color"])
+
+
+def test_columns_that_differ_in_one_row_are_both_learned(planted):
+    df = planted.iloc[:400].copy()
+    df["y_almost"] = df["y"].where(df.index != 7, 0.0)
+    assert Synthesizer(epochs=1, seed=0, **TINY).fit(df).copies_ == {}

@@ -185,6 +185,40 @@ def test_one_long_series_in_windows():
     assert list(single.columns) == ["value", "flag"] and len(single) == 30
 
 
+def test_a_copied_column_of_a_series_stays_a_copy():
+    df = ar_series(400).assign(value_again=lambda d: d["value"])
+    synth = Synthesizer(sequential=True, window=8, epochs=1, seed=0, **TINY).fit(df)
+    assert synth.copies_ == {"value_again": "value"}
+    out = synth.sample(3, length=10, seed=0)
+    assert list(out.columns) == ["series", "value", "flag", "value_again"]
+    assert out["value_again"].equals(out["value"])
+
+
+def smooth_series(n: int = 3000, seed: int = 0) -> pd.DataFrame:
+    """A slow wave with a slowly wandering offset: steps change by about 1 % of the spread."""
+    rng = np.random.default_rng(seed)
+    drift = np.cumsum(rng.normal(0, 0.02, n))
+    x = 3 * np.sin(2 * np.pi * np.arange(n) / 150) + drift - np.linspace(drift[0], drift[-1], n)
+    return pd.DataFrame({"level": x.round(4)})
+
+
+def roughness(df: pd.DataFrame, key: str | None) -> float:
+    """Mean absolute step-to-step change, within sequences."""
+    steps = df["level"].diff() if key is None else df.groupby(key)["level"].diff()
+    return float(steps.abs().mean())
+
+
+def test_slow_series_come_back_smooth():
+    df = smooth_series()
+    synth = Synthesizer(sequential=True, window=16, epochs=6, seed=0, **TINY).fit(df)
+    assert synth.series_.model.series.residual_scale[0] > 0  # learned as step-to-step changes
+    out = synth.sample(30, length=48, seed=0)
+    real, fake = roughness(df, None), roughness(out, "series")
+    # each value learned on its own came back twice as rough as the real steps
+    assert fake < 1.5 * real, (real, fake)
+    assert out["level"].std() > 0.5 * df["level"].std()  # and it is not a flat line
+
+
 # ---- bad input ------------------------------------------------------------------------------
 def small_panel() -> pd.DataFrame:
     return planted_panel(6).reset_index(drop=True)

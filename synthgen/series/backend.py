@@ -24,6 +24,7 @@ from .panel import (
     SERIES,
     START,
     SeriesLayout,
+    change_scales,
     default_stride,
     make_layout,
     order_from_numbers,
@@ -36,6 +37,8 @@ from .sampler import generate_sequences
 log = logging.getLogger("synthgen")
 MIN_MODELLED_ENTITIES = 50  # fewer entities: their context rows are drawn from the real ones
 ENTITY_BUDGET_SHARE = 0.1  # share of the time budget spent on the entity table
+ROWS_PER_BATCH = 256  # steps per training batch, in whole windows: many small steps learn faster
+NOISED_VALUES_PER_BATCH = 16384  # score-matching targets per batch (see ModelConfig.score_repeats)
 MAX_CELLS_PER_BATCH = 4_000_000  # steps x columns generated per batch of sequences
 
 
@@ -64,15 +67,20 @@ class SeriesBackend:
         cfg = ModelConfig(n_codes=[max(e.n_codes, 1) for e in encoders], cont_codes=[e.cont_code for e in encoders],
                           d_model=params.d_model, n_layers=params.n_layers, n_heads=params.n_heads,
                           d_denoiser=params.d_denoiser, n_given=n_given)
+        # a batch of many numeric columns holds thousands of values already: fewer noise draws each
+        n_numeric = sum(c >= 0 for c in cfg.cont_codes[n_given:])
+        cfg.score_repeats = int(np.clip(round(NOISED_VALUES_PER_BATCH / max(ROWS_PER_BATCH * n_numeric, 1)), 1, 4))
         cfg.edm.steps = params.sampling_steps
         torch.manual_seed(params.seed)
-        model = SequenceModel(cfg, SeriesModelConfig(window=layout.window, history_noise=params.history_noise))
+        scales, bounds = change_scales(codes, values, steps.offsets, cfg.cont_codes, n_given)
+        model = SequenceModel(cfg, SeriesModelConfig(window=layout.window, history_noise=params.history_noise,
+                                                     residual_scale=scales, value_range=bounds))
         budget = params.max_minutes
         entity_source, entity_synth = _fit_entities(steps.entities, schema, layout, params,
                                                     None if budget is None else budget * ENTITY_BUDGET_SHARE)
         if budget is not None and entity_synth is not None:
             budget *= 1 - ENTITY_BUDGET_SHARE
-        rows_per_batch = 1024
+        rows_per_batch = ROWS_PER_BATCH
         tc = TrainConfig(epochs=params.epochs, max_minutes=budget,
                          batch_size=max(4, 2 ** round(math.log2(max(rows_per_batch / layout.window, 1)))),
                          max_steps_per_epoch=200)

@@ -19,6 +19,7 @@ Training reads windows of ``window`` steps; the loss of step p uses only steps b
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import torch
@@ -38,6 +39,11 @@ class SeriesModelConfig:
     # generated histories carry small errors, and a model that only saw exact histories lets
     # them accumulate into a drift over long sequences; one trained on noisy ones corrects them.
     history_noise: float = 0.0
+    # Per column: > 0 where the score head generates the change from the previous step, in
+    # these units, rather than the value itself (slowly moving numbers: a change is learned to
+    # a precision that a value is not, so such series come back smooth); 0 elsewhere.
+    residual_scale: list[float] | None = None
+    value_range: list[list[float]] | None = None  # per column (low, high) of the encoded values
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -61,6 +67,11 @@ class SequenceModel(nn.Module):
         # the context (static attributes) joins the start token, so all of the history knows it
         self.context_proj = nn.Linear(cfg.n_given * d, d) if cfg.n_given else None
         self.no_lag = nn.Parameter(torch.zeros(m, d))
+        scale = series.residual_scale or [0.0] * m
+        bounds = series.value_range or [[-math.inf, math.inf]] * m
+        self.register_buffer("residual_scale", torch.tensor(scale, dtype=torch.float32), persistent=False)
+        # (2, m): generated changes add up, and the values they give stay within this range
+        self.register_buffer("value_range", torch.tensor(bounds, dtype=torch.float32).T.contiguous(), persistent=False)
         for mod in (self.step_proj, self.start_emb, self.pos_emb, self.history, self.lag_proj, self.context_proj):
             if mod is None:
                 continue
@@ -100,6 +111,16 @@ class SequenceModel(nn.Module):
         lags = [recent[k][:batch] if k < len(recent) else self.no_lag.expand(batch, -1, -1) for k in range(K)]
         return self.lag_proj(torch.cat(lags, dim=-1))
 
+    def residual_scales(self, prev_codes: torch.Tensor, codes: torch.Tensor | None = None) -> torch.Tensor:
+        """(..., m) scale of the change each value is generated as, given the previous step's
+        codes: the column's residual scale where the previous value (and, when given, this
+        one) is continuous, else 0 (the value itself is generated)."""
+        cont = self.rows.cont_code_t
+        ok = prev_codes == cont
+        if codes is not None:
+            ok = ok & (codes == cont)
+        return self.residual_scale * ok
+
     # ---- training -----------------------------------------------------------------------
     def losses(self, codes: torch.Tensor, values: torch.Tensor, valid: torch.Tensor, start: torch.Tensor,
                perm: torch.Tensor, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
@@ -118,11 +139,18 @@ class SequenceModel(nn.Module):
         padded = torch.cat([self.no_lag.expand(B, K, m, d), emb[:, :-1]], dim=1)  # step p-k at K-k+p
         lag = self.lag_proj(torch.cat([padded[:, K - k:K - k + W] for k in range(1, K + 1)], dim=-1))
         perm = _given_first(perm, self.cfg.n_given)
+        # the score head's targets: the change from the previous step where that is learned
+        # (the first step of a window has no previous step in view, like a sequence's first)
+        scale = self.residual_scales(codes[:, :-1], codes[:, 1:]) * valid[:, :-1, None]
+        scale = torch.cat([torch.zeros_like(scale[:, :1]), scale], dim=1)
+        prev = torch.cat([values[:, :1], values[:, :-1]], dim=1)
+        targets = torch.where(scale > 0, (values - prev) / scale.clamp_min(1e-12), values)
         keep = valid.reshape(-1)
         flat = lambda t: t.reshape(B * W, *t.shape[2:])[keep]  # noqa: E731
         return self.rows.losses(flat(codes), flat(values), flat(perm.unsqueeze(1).expand(B, W, m)),
                                 generator=generator, prefix=flat(summary).unsqueeze(1),
-                                query_extra=flat(lag))
+                                query_extra=flat(lag), targets=flat(targets),
+                                value_emb=flat(emb) if history is values else None)
 
 
 def _given_first(perm: torch.Tensor, n_given: int) -> torch.Tensor:

@@ -4,6 +4,7 @@ into a frame with the input's columns."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -231,3 +232,27 @@ def windows(codes: np.ndarray, values: np.ndarray, offsets: np.ndarray, window: 
 def default_stride(n_rows: int, window: int) -> int:
     # overlapping windows for small data (more, varied examples), fewer for big data (memory)
     return int(np.clip(n_rows // 8192, 1, max(window // 2, 1)))
+
+
+RESIDUAL_MAX_SCALE = 0.2  # in standard-normal units: changes this small are learned as changes
+MIN_CHANGES = 20  # fewer consecutive pairs of numbers than this: the column's values are modelled
+
+
+def change_scales(codes: np.ndarray, values: np.ndarray, offsets: np.ndarray, cont_codes: list[int],
+                  n_given: int) -> tuple[list[float], list[list[float]]]:
+    """For each column, the spread (standard deviation) of its step-to-step changes where they
+    are small next to its values' spread, else 0; and the (low, high) range of its encoded
+    values. ``codes``/``values`` (steps, m) encoded steps, sequences starting at ``offsets``."""
+    same_sequence = np.ones(len(codes), dtype=bool)
+    same_sequence[offsets[:-1]] = False  # a sequence's first step has no previous one
+    scales, bounds = [], []
+    for j, cont in enumerate(cont_codes):
+        is_cont = codes[:, j] == cont
+        v = values[is_cont, j]
+        bounds.append([float(v.min()), float(v.max())] if len(v) else [0.0, 0.0])
+        pair = is_cont[1:] & is_cont[:-1] & same_sequence[1:]
+        change = np.diff(values[:, j])[pair]
+        spread = float(change.std()) if len(change) >= MIN_CHANGES else math.inf
+        keep = j >= n_given and cont >= 0 and spread < RESIDUAL_MAX_SCALE
+        scales.append(max(spread, 1e-3) if keep else 0.0)
+    return scales, bounds

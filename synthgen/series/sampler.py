@@ -49,8 +49,11 @@ def _generate(model, lengths, generator, context, start_kind, device, on_step):
         summary = model.summaries(steps, start, None if ctx_emb is None else ctx_emb[:active])[:, k]
         lag = model.lag_queries(recent, active)
         known = {j: (ctx_codes[:active, j], ctx_values[:active, j]) for j in range(n_given)} if n_given else None
+        residual = None
+        if t > 0:
+            residual = (values[:active, t - 1], model.residual_scales(codes[:active, t - 1]), model.value_range)
         c, v = generate_batch(model.rows, active, order, generator, known=known, device=device,
-                               prefix=summary.unsqueeze(1), query_extra=lag)
+                               prefix=summary.unsqueeze(1), query_extra=lag, residual=residual)
         codes[:active, t], values[:active, t] = c, v
         emb = model.embed_steps(c, v)
         recent = [emb] + recent[:model.series.n_lags - 1]
