@@ -131,6 +131,14 @@ def _synthgen(train: pd.DataFrame, spec: dict, work: Path):
                        "stopped_by": model.stopped_by_, "version": synthgen.__version__}
 
 
+def reused_run(name: str, work: Path) -> dict | None:
+    """The run a worker finished earlier in ``work`` (--reuse-runs: score it again)."""
+    run_file = work / f"{name}.run.json"
+    if run_file.is_file() and (work / f"{name}.parquet").is_file():
+        return json.loads(run_file.read_text()) | {"reused": True}
+    return None
+
+
 def run_worker(name: str, work: Path, spec: dict, timeout_s: float) -> dict:
     (work / "spec.json").write_text(json.dumps(spec))
     env = dict(os.environ)
@@ -202,7 +210,8 @@ def bench_protocol(name: str, args, out: dict) -> None:
     n = min(len(real) - WINDOW + 1, args.max_synthetic_windows)
     spec = {"entity": None, "order": None, "context": [], "kinds": {}, "n": n, "length": WINDOW,
             "window": WINDOW, "max_minutes": args.max_minutes, "seed": args.seed, "threads": args.threads}
-    run = run_worker("synthgen", work, spec, args.max_minutes * 60 * 2 + 1800)
+    run = reused_run("synthgen", work) if args.reuse_runs else None
+    run = run or run_worker("synthgen", work, spec, args.max_minutes * 60 * 2 + 1800)
     res = {"run": run}
     if "error" not in run:
         synthetic = pd.read_parquet(work / "synthgen.parquet")
@@ -294,6 +303,8 @@ def parse_args(argv=None):
     p.add_argument("--peer-max-sequences", type=int, default=PEER_MAX_SEQUENCES,
                    help="beijing_multisite: sequences each peer samples (PAR samples one at a time)")
     p.add_argument("--quick", action="store_true", help="few scoring iterations (smoke runs)")
+    p.add_argument("--reuse-runs", action="store_true",
+                   help="score the tables a finished run left in --work-dir instead of fitting again")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -305,6 +316,9 @@ def main(argv=None) -> None:
         return
     import tempfile
 
+    import torch
+
+    torch.set_num_threads(args.threads)  # the scoring classifiers, like the workers
     if args.work_dir is None:
         args.work_dir = Path(tempfile.mkdtemp(prefix="synthgen-ts-bench-"))
     args.work_dir.mkdir(parents=True, exist_ok=True)

@@ -3,12 +3,14 @@ fitted once per session, so the learning tests stay fast."""
 
 import os
 
-import numpy as np
-import pandas as pd
-import pytest
-import torch
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as synthgen sets it; torch is imported first here
 
-from synthgen import Synthesizer
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from synthgen import Synthesizer  # noqa: E402
 
 # two threads suit CI's quiet 2-core machine; on a busy one, SYNTHGEN_TEST_THREADS=1 avoids
 # the slowdown that oversubscribed OpenMP threads cause

@@ -104,3 +104,18 @@ def test_columns_that_differ_in_one_row_are_both_learned(planted):
     df = planted.iloc[:400].copy()
     df["y_almost"] = df["y"].where(df.index != 7, 0.0)
     assert Synthesizer(epochs=1, seed=0, **TINY).fit(df).copies_ == {}
+
+
+def test_openmp_threads_sleep_while_waiting_unless_the_user_says_otherwise():
+    # spinning OpenMP threads make torch many times slower on a machine with other work
+    import os
+    import subprocess
+    import sys
+
+    code = "import os, synthgen; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "PASSIVE"
+    out = subprocess.run([sys.executable, "-c", code], env=env | {"OMP_WAIT_POLICY": "ACTIVE"},
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "ACTIVE"
