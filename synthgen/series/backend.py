@@ -80,9 +80,8 @@ class SeriesBackend:
                                                     None if budget is None else budget * ENTITY_BUDGET_SHARE)
         if budget is not None and entity_synth is not None:
             budget *= 1 - ENTITY_BUDGET_SHARE
-        rows_per_batch = ROWS_PER_BATCH
         tc = TrainConfig(epochs=params.epochs, max_minutes=budget,
-                         batch_size=max(4, 2 ** round(math.log2(max(rows_per_batch / layout.window, 1)))),
+                         batch_size=max(4, 2 ** round(math.log2(max(ROWS_PER_BATCH / layout.window, 1)))),
                          max_steps_per_epoch=200)
         tensors = [torch.from_numpy(a) for a in w]
         train_idx, val_idx = train_val_split(len(tensors[0]), params.val_fraction, params.seed)
