@@ -36,6 +36,12 @@ class ModelConfig:
     dropout: float = 0.0
     n_given: int = 0  # leading columns that are always given (time-series context): read, never predicted
     score_repeats: int = 4  # noise draws per value in the score-matching loss (see edm_loss)
+    # time series: per column, the codes of its REPEAT and CONTINUE events (-1: none; see
+    # series/events.py). Those codes carry a value, which the caller fills in when sampling.
+    event_codes: list[list[int]] | None = None
+    # time series: per column, the continuous value of each point-mass code (codes 0..k-1), so
+    # that the next step can move on from it like from any other number (empty: none)
+    atom_values: list[list[float]] | None = None
     edm: EDMConfig = field(default_factory=EDMConfig)
 
     def to_dict(self) -> dict:
@@ -113,6 +119,13 @@ class TabularTransformer(nn.Module):
         offsets = torch.tensor([0] + cfg.n_codes[:-1]).cumsum(0)
         self.register_buffer("code_offsets", offsets, persistent=False)
         self.register_buffer("cont_code_t", torch.tensor(cfg.cont_codes), persistent=False)
+        self.register_buffer("event_code_t", torch.tensor(cfg.event_codes or [[-1, -1]] * m), persistent=False)
+        atoms = cfg.atom_values or [[] for _ in range(m)]
+        table = torch.zeros(m, max([len(a) for a in atoms] + [1]))
+        for j, a in enumerate(atoms):
+            table[j, :len(a)] = torch.tensor(a, dtype=torch.float32)
+        self.register_buffer("atom_value_t", table, persistent=False)
+        self.register_buffer("n_atoms_t", torch.tensor([len(a) for a in atoms]), persistent=False)
         self.query_emb = nn.Embedding(m, d)  # "predict column j here"
         self.code_emb = nn.Embedding(sum(cfg.n_codes) + 1, d)  # every column's codes + start token
         self.bos_index = sum(cfg.n_codes)
@@ -131,9 +144,21 @@ class TabularTransformer(nn.Module):
     def embed_values(self, codes: torch.Tensor, values: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
         """Embedding of observed values. codes/values: (B, k) for columns ``cols`` (k,)."""
         e = self.code_emb(codes + self.code_offsets[cols])
-        is_cont = (codes == self.cont_code_t[cols]).unsqueeze(-1)
+        is_cont = self.has_value(codes, cols).unsqueeze(-1)
         feats = torch.cat([self.value_features(values), values.unsqueeze(-1)], dim=-1)
         return e + is_cont * self.value_proj(feats)
+
+    def has_value(self, codes: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+        """Where codes (B, k) of columns ``cols`` (k,) carry a continuous value: the "number"
+        code, and for time series the events (a repeat or continuation of earlier values) and the
+        point masses of columns that have atom_values."""
+        ok = codes == self.cont_code_t[cols]
+        if self.cfg.atom_values:
+            ok = ok | (codes < self.n_atoms_t[cols])
+        if self.cfg.event_codes:
+            events = self.event_code_t[cols]  # (k, 2)
+            ok = ok | ((codes.unsqueeze(-1) == events) & (events >= 0)).any(-1)
+        return ok
 
     # ---- training -----------------------------------------------------------------
     def hidden(self, codes: torch.Tensor, values: torch.Tensor, perm: torch.Tensor,

@@ -19,7 +19,8 @@ def _generate_batch(model: TabularTransformer, n: int, order: list[int], generat
                    known: dict[int, tuple[torch.Tensor, torch.Tensor]] | None = None,
                    device: str | torch.device = "cpu", prefix: torch.Tensor | None = None,
                    query_extra: torch.Tensor | None = None,
-                   residual: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                   residual: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
+                   events: tuple[torch.Tensor, torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Sample ``n`` rows. Returns codes (n, m) long and values (n, m) float.
 
     ``known`` maps a column to given (codes, values) of shape (n,): those columns are not
@@ -27,7 +28,9 @@ def _generate_batch(model: TabularTransformer, n: int, order: list[int], generat
     ``prefix`` (n, P, d) and ``query_extra`` (n, m, d): a time series' history (see
     TabularTransformer.hidden). ``residual`` (base, scale, bounds), (n, m), (n, m) and (2, m): where
     scale > 0 the score head generates a change, and the value is base + scale * change, kept
-    within bounds (changes add up over a sequence).
+    within bounds (changes add up over a sequence). ``events`` (values, possible), both (n, m, 2):
+    the value each of a column's event codes (model.cfg.event_codes) stands for, and where that
+    event can happen at all (it needs earlier values); impossible events are never drawn.
     """
     m = model.n_columns
     known = known or {}
@@ -52,9 +55,20 @@ def _generate_batch(model: TabularTransformer, n: int, order: list[int], generat
         if j in known:
             codes[:, j], values[:, j] = known[j]
         else:
-            logits = model.density_heads[j](h)
-            probs = torch.softmax(logits.float(), dim=-1)
+            logits = model.density_heads[j](h).float()
+            event_codes = model.cfg.event_codes[j] if events is not None and model.cfg.event_codes else ()
+            for k, c in enumerate(event_codes):
+                if c >= 0:
+                    logits[:, c].masked_fill_(~events[1][:, j, k], -torch.inf)
+            probs = torch.softmax(logits, dim=-1)
             codes[:, j] = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+            for k, c in enumerate(event_codes):
+                if c >= 0:
+                    hit = codes[:, j] == c
+                    values[hit, j] = events[0][hit, j, k]
+            if model.cfg.atom_values and model.cfg.atom_values[j]:
+                hit = codes[:, j] < len(model.cfg.atom_values[j])
+                values[hit, j] = model.atom_value_t[j, codes[hit, j]]
             cont = model.cfg.cont_codes[j]
             if cont >= 0:
                 rows = (codes[:, j] == cont).nonzero().squeeze(1)

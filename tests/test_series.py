@@ -219,6 +219,72 @@ def test_slow_series_come_back_smooth():
     assert out["level"].std() > 0.5 * df["level"].std()  # and it is not a flat line
 
 
+def held_and_interpolated(n: int = 1800, seed: int = 0) -> pd.DataFrame:
+    """'reading' holds its value for several steps (a sensor that reports changes only);
+    'weather' is an hourly value, mostly a whole number (1, 2 or 3: point masses), interpolated
+    in straight lines onto six steps per hour."""
+    rng = np.random.default_rng(seed)
+    reading = np.round(20 + np.cumsum(rng.normal(0, 0.2, n) * (rng.random(n) < 0.3)), 2)
+    k = n // 6 + 1
+    hourly = np.where(rng.random(k) < 0.8, rng.integers(1, 4, k), rng.uniform(0.5, 3.5, k).round(2))
+    weather = np.concatenate([np.linspace(a, b, 7)[:-1] for a, b in zip(hourly[:-1], hourly[1:], strict=True)])
+    return pd.DataFrame({"reading": reading, "weather": weather})
+
+
+def held_and_straight_shares(df: pd.DataFrame, key: str | None) -> tuple[float, float, float]:
+    """Shares of steps that repeat 'reading' exactly, that continue 'weather' in a straight line,
+    and that do so two steps after a whole number (a line through a point mass)."""
+    d1 = df["reading"].diff() if key is None else df.groupby(key)["reading"].diff()
+    w1 = df["weather"].diff() if key is None else df.groupby(key)["weather"].diff()
+    w2 = w1.diff() if key is None else w1.groupby(df[key]).diff()
+    before = df["weather"].shift(2) if key is None else df.groupby(key)["weather"].shift(2)
+    after_mass = (before == before.round()) & (w1.abs() > 1e-4) & w2.notna()
+    straight = w2.abs() < 1e-4
+    return float(d1.dropna().eq(0).mean()), float(straight[w2.notna()].mean()), float(straight[after_mass].mean())
+
+
+def test_repeats_and_straight_lines_are_labelled_within_a_sequence_only():
+    from synthgen.data import encode_table, fit_encoders
+    from synthgen.schema import ColumnSpec, Schema
+    from synthgen.series.events import find_events
+
+    rng = np.random.default_rng(0)
+    held = np.repeat(rng.normal(size=50), 4)  # 200 steps: each value held for 4 steps
+    line = np.concatenate([np.linspace(a, a + 1, 5) for a in rng.normal(size=40)])  # straight in 5s
+    noise = rng.normal(size=200)  # never repeats, never straight
+    table = pd.DataFrame({"held": held, "line": line, "noise": noise})
+    encoders = fit_encoders(table, Schema([ColumnSpec(c, "numeric") for c in table.columns]))
+    codes, _ = encode_table(table, encoders)
+    offsets = np.array([0, 102, 200])  # two sequences, the second starting inside a held value and a line
+    events, labelled = find_events(table, codes, offsets, encoders, n_given=0)
+    (rep_held, con_held), (rep_line, con_line), noise_events = events
+    assert rep_held >= 0 and con_line >= 0 and noise_events == [-1, -1]
+    assert (labelled[:, 2] == codes[:, 2]).all()
+    is_rep = labelled[:, 0] == rep_held
+    assert is_rep.sum() == 150 - 1  # 3 of every 4 steps, less the one that opens sequence 2
+    assert not is_rep[[0, 102]].any() and is_rep[103]  # a sequence's first step repeats nothing
+    is_line = labelled[:, 1] == con_line
+    assert is_line[2:5].all() and not is_line[:2].any()
+    assert not is_line[[102, 103]].any() and is_line[104]  # a line needs two earlier steps of its sequence
+
+
+def test_held_values_and_straight_lines_come_back_exactly(tmp_path):
+    df = held_and_interpolated()
+    synth = Synthesizer(sequential=True, window=16, epochs=6, seed=0, **TINY).fit(df)
+    events = synth.series_.model.cfg.event_codes  # per column: [repeat code, continue code]
+    assert [[c >= 0 for c in ev] for ev in events[:2]] == [[True, False], [False, True]]
+    assert len(synth.series_.model.cfg.atom_values[1]) >= 3  # 1, 2 and 3 are point masses of 'weather'
+    out = synth.sample(30, length=48, seed=0)
+    (held, straight, through), fake = held_and_straight_shares(df, None), held_and_straight_shares(out, "series")
+    assert held > 0.6 and straight > 0.8 and through > 0.75
+    # a score head alone never repeats a value or continues a line exactly (the shares were 0);
+    # nor could a line go on from a point mass until point masses had values (0)
+    assert fake[0] > 0.5 * held and fake[1] > 0.5 * straight and fake[2] > 0.5 * through, fake
+    assert out["weather"].std() > 0.5 * df["weather"].std()  # and the lines still move
+    synth.save(tmp_path / "m.safetensors")  # the events are part of the model file
+    assert load(tmp_path / "m.safetensors").sample(30, length=48, seed=0).equals(out)
+
+
 # ---- bad input ------------------------------------------------------------------------------
 def small_panel() -> pd.DataFrame:
     return planted_panel(6).reset_index(drop=True)

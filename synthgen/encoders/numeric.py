@@ -89,9 +89,13 @@ class NumericEncoder(ColumnEncoder):
             is_atom = np.zeros(n, dtype=bool)
         if self.continuous:
             cont = ~missing & ~is_atom
-            values[cont] = np.interp(x[cont], self.quantiles, self._ref)
+            values[cont] = self.to_normal(x[cont])
         codes[missing] = self.missing_code
         return Encoded(codes, values)
+
+    def to_normal(self, x: np.ndarray) -> np.ndarray:
+        """Numbers -> their continuous value (the standard-normal scale), clipped to the range."""
+        return np.interp(x, self.quantiles, self._ref)
 
     def decode_numbers(self, codes: np.ndarray, values: np.ndarray) -> np.ndarray:
         out = np.full(len(codes), np.nan)

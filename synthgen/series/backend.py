@@ -17,6 +17,14 @@ from ..errors import DataError, UsageError
 from ..model import ModelConfig
 from ..schema import Schema
 from ..trainer import Progress, TrainConfig, train
+from .events import (
+    CONTINUE,
+    StraightLines,
+    event_value_codes,
+    find_events,
+    point_mass_values,
+    with_point_mass_values,
+)
 from .model import SEQUENCE_START, WINDOW_CUT, SequenceModel, SeriesModelConfig
 from .panel import (
     GAP,
@@ -60,19 +68,28 @@ class SeriesBackend:
         steps = split_steps(frame, layout)
         encoders = fit_encoders(steps.table, step_schema(schema, layout), seed=params.seed)
         codes, values = encode_table(steps.table, encoders)
+        n_given = len(layout.context)
+        atom_values = point_mass_values(encoders, n_given)
+        event_codes, labelled = find_events(steps.table, codes, steps.offsets, encoders, n_given, atom_values)
+        # a line is continued from the last change, so a column with lines is generated as changes:
+        # a value drawn afresh at each bend would give the next straight stretch a noisy slope
+        straight = [ev[CONTINUE] >= 0 for ev in event_codes] if event_codes else None
+        scales, bounds = change_scales(codes, values, steps.offsets, [e.cont_code for e in encoders], n_given, straight)
+        codes, values = labelled, with_point_mass_values(codes, values, atom_values)
         panel = layout.entity is not None
         stride = default_stride(len(codes), layout.window)
         w = windows(codes, values, steps.offsets, layout.window, stride, panel)
-        n_given = len(layout.context)
-        cfg = ModelConfig(n_codes=[max(e.n_codes, 1) for e in encoders], cont_codes=[e.cont_code for e in encoders],
+        n_codes = [max(e.n_codes, 1) + sum(c >= 0 for c in ev) for e, ev in
+                   zip(encoders, event_codes or [[]] * len(encoders), strict=True)]
+        cfg = ModelConfig(n_codes=n_codes, cont_codes=[e.cont_code for e in encoders],
                           d_model=params.d_model, n_layers=params.n_layers, n_heads=params.n_heads,
-                          d_denoiser=params.d_denoiser, n_given=n_given)
+                          d_denoiser=params.d_denoiser, n_given=n_given, event_codes=event_codes,
+                          atom_values=atom_values if any(atom_values) else None)
         # a batch of many numeric columns holds thousands of values already: fewer noise draws each
         n_numeric = sum(c >= 0 for c in cfg.cont_codes[n_given:])
         cfg.score_repeats = int(np.clip(round(NOISED_VALUES_PER_BATCH / max(ROWS_PER_BATCH * n_numeric, 1)), 1, 4))
         cfg.edm.steps = params.sampling_steps
         torch.manual_seed(params.seed)
-        scales, bounds = change_scales(codes, values, steps.offsets, cfg.cont_codes, n_given)
         model = SequenceModel(cfg, SeriesModelConfig(window=layout.window, history_noise=params.history_noise,
                                                      residual_scale=scales, value_range=bounds))
         budget = params.max_minutes
@@ -114,6 +131,7 @@ class SeriesBackend:
         n_given = len(self.layout.context)
         start_kind = SEQUENCE_START if self.layout.entity else WINDOW_CUT
         numbered = self.layout.entity is None and n > 1  # several series of a one-series model
+        lines = StraightLines(self.encoders, model.cfg.event_codes)
         rows_done = 0
         for a in range(0, n, per_batch):
             part = entities.iloc[a:a + per_batch].reset_index(drop=True)
@@ -122,7 +140,7 @@ class SeriesBackend:
                 c, v = encode_table(part[self.layout.context], self.encoders[:n_given])
                 context = (torch.from_numpy(c), torch.from_numpy(v))
             codes, values = generate_sequences(model, torch.from_numpy(lengths[a:a + per_batch]), gen, context,
-                                               start_kind, device, on_step)
+                                               start_kind, device, on_step, lines)
             df = self._decode(codes.cpu().numpy(), values.cpu().numpy(), part, a, rows_done, numbered)
             rows_done += len(df)
             yield df
@@ -151,7 +169,8 @@ class SeriesBackend:
         lengths = entities[LENGTH].to_numpy()
         n, T = len(lengths), codes.shape[1]
         valid = np.arange(T)[None, :] < lengths[:, None]
-        steps = decode_table(codes[valid], values[valid], self.encoders)
+        cfg = self.model.cfg
+        steps = decode_table(event_value_codes(codes[valid], cfg.event_codes, cfg.cont_codes), values[valid], self.encoders)
         seq = np.repeat(np.arange(n), lengths)
         out = {}
         if numbered:

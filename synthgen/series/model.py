@@ -115,11 +115,47 @@ class SequenceModel(nn.Module):
         """(..., m) scale of the change each value is generated as, given the previous step's
         codes: the column's residual scale where the previous value (and, when given, this
         one) is continuous, else 0 (the value itself is generated)."""
-        cont = self.rows.cont_code_t
-        ok = prev_codes == cont
+        cols = torch.arange(self.n_columns, device=prev_codes.device)
+        ok = self.rows.has_value(prev_codes.reshape(-1, self.n_columns), cols).view(prev_codes.shape)
         if codes is not None:
-            ok = ok & (codes == cont)
+            ok = ok & (codes == self.rows.cont_code_t)
         return self.residual_scale * ok
+
+    def event_inputs(self, codes: torch.Tensor, values: torch.Tensor, t: int,
+                     lines=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """What the events of step ``t`` (see series/events.py) would give and where they can
+        happen, from generated steps ``codes``/``values`` (n, >= t, m): (values, possible), (n, m, 2).
+        ``lines(last, before)`` continues lines in the data's units (events.StraightLines); without
+        it they are continued in the encoded scale."""
+        n, m = codes.shape[0], self.n_columns
+        out = values.new_zeros(n, m, 2)
+        possible = torch.zeros(n, m, 2, dtype=torch.bool, device=codes.device)
+        cols = torch.arange(m, device=codes.device)
+        if t >= 1:
+            v1 = values[:, t - 1]
+            had1 = self.rows.has_value(codes[:, t - 1], cols)
+            out[..., 0], possible[..., 0] = v1, had1
+            if t >= 2:
+                v2 = values[:, t - 2]
+                low, high = self.value_range
+                line = lines(v1, v2) if lines is not None else 2 * v1 - v2
+                out[..., 1] = torch.minimum(torch.maximum(line, low), high)
+                possible[..., 1] = had1 & self.rows.has_value(codes[:, t - 2], cols)
+        return out, possible
+
+    def without_unseen_events(self, codes: torch.Tensor) -> torch.Tensor:
+        """Windows' codes (B, W, m) with the events that need steps before the window (a repeat
+        at its first step, a continuation at its first two) read as plain numbers."""
+        if not self.cfg.event_codes:
+            return codes
+        events = self.rows.event_code_t  # (m, 2)
+        cont = self.rows.cont_code_t
+        codes = codes.clone()
+        head = codes[:, :2]
+        unseen = (head.unsqueeze(-1) == events) & (events >= 0)  # (B, 2, m, 2)
+        unseen[:, 1, :, 0] = False  # a repeat at the second step sees the first
+        codes[:, :2] = torch.where(unseen.any(-1), cont.expand_as(head), head)
+        return codes
 
     # ---- training -----------------------------------------------------------------------
     def losses(self, codes: torch.Tensor, values: torch.Tensor, valid: torch.Tensor, start: torch.Tensor,
@@ -127,6 +163,7 @@ class SequenceModel(nn.Module):
         """codes/values (B, W, m) windows, valid (B, W) real steps (the rest is padding),
         start (B,) the kind of start token, perm (B, m) a column order per window."""
         B, W, m = codes.shape
+        codes = self.without_unseen_events(codes)
         history = values
         if self.training and self.series.history_noise > 0:
             noise = torch.randn(values.shape, generator=generator, device=values.device)

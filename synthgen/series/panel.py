@@ -239,10 +239,11 @@ MIN_CHANGES = 20  # fewer consecutive pairs of numbers than this: the column's v
 
 
 def change_scales(codes: np.ndarray, values: np.ndarray, offsets: np.ndarray, cont_codes: list[int],
-                  n_given: int) -> tuple[list[float], list[list[float]]]:
+                  n_given: int, always: list[bool] | None = None) -> tuple[list[float], list[list[float]]]:
     """For each column, the spread (standard deviation) of its step-to-step changes where they
-    are small next to its values' spread, else 0; and the (low, high) range of its encoded
-    values. ``codes``/``values`` (steps, m) encoded steps, sequences starting at ``offsets``."""
+    are small next to its values' spread (or the column is ``always`` learned as changes), else 0;
+    and the (low, high) range of its encoded values. ``codes``/``values`` (steps, m) encoded
+    steps, sequences starting at ``offsets``."""
     same_sequence = np.ones(len(codes), dtype=bool)
     same_sequence[offsets[:-1]] = False  # a sequence's first step has no previous one
     scales, bounds = [], []
@@ -253,6 +254,7 @@ def change_scales(codes: np.ndarray, values: np.ndarray, offsets: np.ndarray, co
         pair = is_cont[1:] & is_cont[:-1] & same_sequence[1:]
         change = np.diff(values[:, j])[pair]
         spread = float(change.std()) if len(change) >= MIN_CHANGES else math.inf
-        keep = j >= n_given and cont >= 0 and spread < RESIDUAL_MAX_SCALE
+        keep = j >= n_given and cont >= 0 and (spread < RESIDUAL_MAX_SCALE or (always is not None and always[j]))
+        keep = keep and math.isfinite(spread)
         scales.append(max(spread, 1e-3) if keep else 0.0)
     return scales, bounds

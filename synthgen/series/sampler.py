@@ -16,16 +16,18 @@ from .model import WINDOW_CUT, SequenceModel
 def generate_sequences(model: SequenceModel, lengths: torch.Tensor, generator: torch.Generator,
                        context: tuple[torch.Tensor, torch.Tensor] | None = None, start_kind: int = 0,
                        device: str | torch.device = "cpu",
-                       on_step: Callable[[int], None] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                       on_step: Callable[[int], None] | None = None,
+                       lines: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Generate len(lengths) sequences. Returns codes and values (n, max length, m); steps
     past a sequence's length are zero. ``context``: given codes and values (n, n_given) of the
     leading context columns. ``start_kind``: SEQUENCE_START (sequences begin here) or
-    WINDOW_CUT (a stretch taken anywhere from a long series)."""
+    WINDOW_CUT (a stretch taken anywhere from a long series). ``lines``: continues straight lines
+    of encoded values (see SequenceModel.event_inputs)."""
     with flush_denormals(), torch.inference_mode():
-        return _generate(model, lengths, generator, context, start_kind, device, on_step)
+        return _generate(model, lengths, generator, context, start_kind, device, on_step, lines)
 
 
-def _generate(model, lengths, generator, context, start_kind, device, on_step):
+def _generate(model, lengths, generator, context, start_kind, device, on_step, lines):
     n, m, W = len(lengths), model.n_columns, model.series.window
     T = int(lengths.max())
     # longest first, so the sequences still going at step t are always rows [0, active)
@@ -52,8 +54,9 @@ def _generate(model, lengths, generator, context, start_kind, device, on_step):
         residual = None
         if t > 0:
             residual = (values[:active, t - 1], model.residual_scales(codes[:active, t - 1]), model.value_range)
+        events = model.event_inputs(codes[:active], values[:active], t, lines) if model.cfg.event_codes else None
         c, v = generate_batch(model.rows, active, order, generator, known=known, device=device,
-                               prefix=summary.unsqueeze(1), query_extra=lag, residual=residual)
+                               prefix=summary.unsqueeze(1), query_extra=lag, residual=residual, events=events)
         codes[:active, t], values[:active, t] = c, v
         emb = model.embed_steps(c, v)
         recent = [emb] + recent[:model.series.n_lags - 1]
