@@ -278,7 +278,8 @@ def _print_panel_row(name: str, e: dict) -> None:
     ts, run = e["timeseries"] or {}, e["run"]
     pick = lambda k: (ts.get(k) or {}).get("synthetic") if isinstance(ts.get(k), dict) else None  # noqa: E731
     print(f"{PANEL} {name}: scores {json.dumps({k: v.get('synthetic') for k, v in e['scores'].items() if k.startswith('ts_')})}; "
-          f"order {e['order']}; fit {run.get('fit_s', 0):.0f} s, sample {run.get('sample_s', 0):.0f} s, "
+          f"order {e['order']}; fit {run.get('fit_s', run.get('fit_seconds', 0)):.0f} s, "
+          f"sample {run.get('sample_s', run.get('sample_seconds', 0)):.0f} s, "
           f"peak {run['peak_rss_mb']:.0f} MB; {pick('discriminative')}", flush=True)
 
 
