@@ -277,9 +277,9 @@ def test_held_values_and_straight_lines_come_back_exactly(tmp_path):
     out = synth.sample(30, length=48, seed=0)
     (held, straight, through), fake = held_and_straight_shares(df, None), held_and_straight_shares(out, "series")
     assert held > 0.6 and straight > 0.8 and through > 0.75
-    # a score head alone never repeats a value or continues a line exactly (the shares were 0);
-    # nor could a line go on from a point mass until point masses had values (0)
-    assert fake[0] > 0.5 * held and fake[1] > 0.5 * straight and fake[2] > 0.5 * through, fake
+    # measured: 0.73, 0.73 and 0.59; without the events 0.40, 0.39 and 0.18 (only rounding and
+    # point masses made any); without values for the point masses the third was 0.11
+    assert fake[0] > 0.8 * held and fake[1] > 0.7 * straight and fake[2] > 0.5 * through, fake
     assert out["weather"].std() > 0.5 * df["weather"].std()  # and the lines still move
     synth.save(tmp_path / "m.safetensors")  # the events are part of the model file
     assert load(tmp_path / "m.safetensors").sample(30, length=48, seed=0).equals(out)
