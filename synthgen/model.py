@@ -149,7 +149,7 @@ class TabularTransformer(nn.Module):
         return e + is_cont * self.value_proj(feats)
 
     def has_value(self, codes: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
-        """Where codes (B, k) of columns ``cols`` (k,) carry a continuous value: the "number"
+        """Where codes (..., k) of columns ``cols`` (k,) carry a continuous value: the "number"
         code, and for time series the events (a repeat or continuation of earlier values) and the
         point masses of columns that have atom_values."""
         ok = codes == self.cont_code_t[cols]

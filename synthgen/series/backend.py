@@ -68,20 +68,21 @@ class SeriesBackend:
         steps = split_steps(frame, layout)
         encoders = fit_encoders(steps.table, step_schema(schema, layout), seed=params.seed)
         codes, values = encode_table(steps.table, encoders)
+        cont_codes = [e.cont_code for e in encoders]
         n_given = len(layout.context)
         atom_values = point_mass_values(encoders, n_given)
         event_codes, labelled = find_events(steps.table, codes, steps.offsets, encoders, n_given, atom_values)
         # a line is continued from the last change, so a column with lines is generated as changes:
         # a value drawn afresh at each bend would give the next straight stretch a noisy slope
         straight = [ev[CONTINUE] >= 0 for ev in event_codes] if event_codes else None
-        scales, bounds = change_scales(codes, values, steps.offsets, [e.cont_code for e in encoders], n_given, straight)
+        scales, bounds = change_scales(codes, values, steps.offsets, cont_codes, n_given, straight)
         codes, values = labelled, with_point_mass_values(codes, values, atom_values)
         panel = layout.entity is not None
         stride = default_stride(len(codes), layout.window)
         w = windows(codes, values, steps.offsets, layout.window, stride, panel)
         n_codes = [max(e.n_codes, 1) + sum(c >= 0 for c in ev) for e, ev in
                    zip(encoders, event_codes or [[]] * len(encoders), strict=True)]
-        cfg = ModelConfig(n_codes=n_codes, cont_codes=[e.cont_code for e in encoders],
+        cfg = ModelConfig(n_codes=n_codes, cont_codes=cont_codes,
                           d_model=params.d_model, n_layers=params.n_layers, n_heads=params.n_heads,
                           d_denoiser=params.d_denoiser, n_given=n_given, event_codes=event_codes,
                           atom_values=atom_values if any(atom_values) else None)

@@ -33,7 +33,7 @@ def point_mass_values(encoders: list[ColumnEncoder], n_given: int) -> list[list[
     columns (constant in a sequence) and columns without point masses get none."""
     out = []
     for j, enc in enumerate(encoders):
-        inner = getattr(enc, "inner", enc)
+        inner = _number_encoder(enc)
         atoms = getattr(inner, "atoms", [])
         ok = j >= n_given and enc.cont_code >= 0 and len(atoms) and hasattr(inner, "to_normal")
         out.append([float(v) for v in inner.to_normal(np.asarray(atoms, dtype=np.float64))] if ok else [])
@@ -58,7 +58,7 @@ def find_events(table: pd.DataFrame, codes: np.ndarray, offsets: np.ndarray, enc
     the previous steps may be point masses with ``atom_values`` (point_mass_values). Returns
     per column its [repeat code, continue code] (-1 where the column has no such event; None
     when no column has any) and the codes with the events relabelled. An event step keeps its
-    value in ``values``: later steps read it like any other number."""
+    encoded value: later steps read it like any other number."""
     n = len(codes)
     follows = np.ones(n, dtype=bool)  # the step has a previous step in its sequence
     follows[offsets[:-1]] = False
@@ -108,7 +108,7 @@ class StraightLines:
     in the data's.) Columns with no continuation event are continued in the encoded scale."""
 
     def __init__(self, encoders: list[ColumnEncoder], event_codes: list[list[int]] | None):
-        self.columns = [(j, getattr(encoders[j], "inner", encoders[j])) for j, ev in enumerate(event_codes or [])
+        self.columns = [(j, _number_encoder(encoders[j])) for j, ev in enumerate(event_codes or [])
                         if ev[CONTINUE] >= 0]
 
     def __call__(self, last: torch.Tensor, before: torch.Tensor) -> torch.Tensor:
@@ -119,6 +119,11 @@ class StraightLines:
             b = enc.decode_numbers(number, before[:, j].cpu().numpy())
             out[:, j] = torch.as_tensor(enc.to_normal(2 * a - b), dtype=out.dtype, device=out.device)
         return out
+
+
+def _number_encoder(enc: ColumnEncoder) -> ColumnEncoder:
+    """The encoder of a column's numbers (a datetime column's wraps one)."""
+    return getattr(enc, "inner", enc)
 
 
 def _numbers(enc: ColumnEncoder, s: pd.Series) -> np.ndarray:

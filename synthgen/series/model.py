@@ -115,8 +115,7 @@ class SequenceModel(nn.Module):
         """(..., m) scale of the change each value is generated as, given the previous step's
         codes: the column's residual scale where the previous value (and, when given, this
         one) is continuous, else 0 (the value itself is generated)."""
-        cols = torch.arange(self.n_columns, device=prev_codes.device)
-        ok = self.rows.has_value(prev_codes.reshape(-1, self.n_columns), cols).view(prev_codes.shape)
+        ok = self.rows.has_value(prev_codes, torch.arange(self.n_columns, device=prev_codes.device))
         if codes is not None:
             ok = ok & (codes == self.rows.cont_code_t)
         return self.residual_scale * ok
