@@ -25,6 +25,7 @@ from .data import (
 from .encoders import ColumnEncoder, IdEncoder, encoder_from_dict
 from .errors import DataError, ModelFileError, NotFittedError, UsageError
 from .io import load_model_file, save_model_file
+from .memory import keep_freed_memory
 from .model import ModelConfig, TabularTransformer
 from .sampler import generate_batch
 from .schema import Schema, infer_schema
@@ -199,10 +200,11 @@ class Synthesizer:
             batches = self.series_.sample_batches(int(n), length, int(seed), dev, on_step)
         else:
             batches = self._sample_rows(int(n), int(seed), batch_size, dev)
-        for df in batches:
-            for copy, original in self.copies_.items():
-                df[copy] = df[original]
-            yield df[self.output_columns(df)]
+        with keep_freed_memory():
+            for df in batches:
+                for copy, original in self.copies_.items():
+                    df[copy] = df[original]
+                yield df[self.output_columns(df)]
 
     def _sample_rows(self, n: int, seed: int, batch_size: int, dev: torch.device) -> Iterator[pd.DataFrame]:
         gen = torch.Generator(device=dev).manual_seed(seed)

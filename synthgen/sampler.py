@@ -44,14 +44,19 @@ def _generate_batch(model: TabularTransformer, n: int, order: list[int], generat
     for j in order:
         if prev is None:
             token = model.code_emb.weight[model.bos_index].expand(n, -1)
-        else:
+        elif model.carries_numbers(prev):
             col = torch.tensor([prev], device=device)
             token = model.embed_values(codes[:, prev:prev + 1], values[:, prev:prev + 1], col)[:, 0]
+        else:  # codes only: the value part of the embedding would be multiplied by zero
+            token = model.code_emb(codes[:, prev] + model.code_offsets[prev])
         token = token + model.query_emb.weight[j]
         if query_extra is not None:
             token = token + query_extra[:, j]
         token = token.unsqueeze(1)
-        h = model.step(token, caches)  # (n, d)
+        if prev is None and P == 0 and query_extra is None:
+            h = _first_step(model, token[:1], caches).expand(n, -1)
+        else:
+            h = model.step(token, caches)  # (n, d)
         if j in known:
             codes[:, j], values[:, j] = known[j]
         else:
@@ -81,3 +86,15 @@ def _generate_batch(model: TabularTransformer, n: int, order: list[int], generat
                     values[rows, j] = y
         prev = j
     return codes, values
+
+
+def _first_step(model: TabularTransformer, token: torch.Tensor, caches: list) -> torch.Tensor:
+    """The first token of a row without history is the same for every row: run it once and
+    broadcast its keys and values into the batch's caches. Returns its output (1, d)."""
+    one = model.new_caches(1, token.device)
+    h = model.step(token, one)
+    for cache, single in zip(caches, one, strict=True):
+        cache.k[0] = single.k[0]
+        cache.v[0] = single.v[0]
+        cache.t = 1
+    return h

@@ -93,3 +93,27 @@ def test_generate_respects_known_columns_and_code_ranges():
     assert codes[:, 1].max() < 2 and codes[:, 2].max() < 4
     assert torch.isfinite(values).all()
     assert (values[codes[:, 1] != 1, 1] == 0).all()  # no continuous value unless the code says so
+
+
+def test_shared_first_step_equals_running_every_row():
+    """The sampler runs a history-free first token once and broadcasts it into the caches."""
+    from synthgen.sampler import _first_step
+
+    model = tiny_model()
+    token = (model.code_emb.weight[model.bos_index] + model.query_emb.weight[1]).expand(6, 1, -1)
+    full_caches, shared_caches = model.new_caches(6, "cpu"), model.new_caches(6, "cpu")
+    full = model.step(token, full_caches)
+    shared = _first_step(model, token[:1], shared_caches).expand(6, -1)
+    torch.testing.assert_close(shared, full)
+    for a, b in zip(full_caches, shared_caches, strict=True):
+        assert a.t == b.t == 1
+        torch.testing.assert_close(a.k[:1], b.k[:1])
+        torch.testing.assert_close(a.v[:1], b.v[:1])
+
+
+def test_columns_without_numbers_are_embedded_by_their_codes_alone():
+    model = tiny_model()
+    assert [model.carries_numbers(j) for j in range(3)] == [False, True, True]
+    codes, values = torch.tensor([[0], [2]]), torch.randn(2, 1)
+    full = model.embed_values(codes, values, torch.tensor([0]))[:, 0]
+    torch.testing.assert_close(full, model.code_emb(codes[:, 0] + model.code_offsets[0]))
