@@ -171,3 +171,19 @@ def _assert_clean_error(res, expected):
     err_lines = [line for line in text.splitlines() if line.startswith("error:")]
     assert len(err_lines) == 1, text
     assert expected in err_lines[0], text
+
+
+def test_console_script_exits_with_its_code_and_complete_output(model, workdir):
+    """main() ends the process with os._exit: the exit code and everything written must survive."""
+    import subprocess
+    import sys
+
+    def console(*args):
+        code = f"import sys; sys.argv = ['synthgen', *{[str(a) for a in args]!r}]; from synthgen.cli import main; main()"
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+
+    done = console("sample", "-m", model, "-n", 2500, "-o", "-", "--seed", 4)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 2501  # header + every row, flushed before the exit
+    bad = console("sample", "-m", workdir / "missing.safetensors", "-n", 5)
+    assert bad.returncode == 2 and "missing.safetensors" in bad.stderr
