@@ -7,7 +7,7 @@ import synthgen
 from synthgen import Synthesizer
 from synthgen.errors import DataError, ModelFileError, NotFittedError, SynthgenError, UsageError
 
-from .conftest import TINY
+from .conftest import TINY, planted_table
 
 
 def test_polars_in_polars_out(planted):
@@ -119,3 +119,12 @@ def test_openmp_threads_sleep_while_waiting_unless_the_user_says_otherwise():
     out = subprocess.run([sys.executable, "-c", code], env=env | {"OMP_WAIT_POLICY": "ACTIVE"},
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "ACTIVE"
+
+
+def test_default_depth_is_two_blocks_for_a_table_and_three_for_a_series():
+    table = Synthesizer(epochs=1, d_model=16, n_heads=2).fit(planted_table(200))
+    assert len(table.model_.blocks) == 2
+    assert len(Synthesizer(epochs=1, d_model=16, n_heads=2, n_layers=1).fit(planted_table(200)).model_.blocks) == 1
+    steps = pd.DataFrame({"t": range(120), "v": np.sin(np.arange(120) / 5)})
+    series = Synthesizer(epochs=1, d_model=16, n_heads=2, order="t", window=16).fit(steps)
+    assert len(series.series_.model.rows.blocks) == 3

@@ -48,6 +48,11 @@ ENTITY_BUDGET_SHARE = 0.1  # share of the time budget spent on the entity table
 ROWS_PER_BATCH = 256  # steps per training batch, in whole windows: many small steps learn faster
 NOISED_VALUES_PER_BATCH = 16384  # score-matching targets per batch (see ModelConfig.score_repeats)
 MAX_CELLS_PER_BATCH = 4_000_000  # steps x columns generated per batch of sequences
+SERIES_LAYERS = 3  # trunk blocks when n_layers is not given: what the series benchmarks measured
+
+
+def series_layers(params) -> int:
+    return SERIES_LAYERS if params.n_layers is None else params.n_layers
 
 
 class SeriesBackend:
@@ -83,7 +88,7 @@ class SeriesBackend:
         n_codes = [max(e.n_codes, 1) + sum(c >= 0 for c in ev) for e, ev in
                    zip(encoders, event_codes or [[]] * len(encoders), strict=True)]
         cfg = ModelConfig(n_codes=n_codes, cont_codes=cont_codes,
-                          d_model=params.d_model, n_layers=params.n_layers, n_heads=params.n_heads,
+                          d_model=params.d_model, n_layers=series_layers(params), n_heads=params.n_heads,
                           d_denoiser=params.d_denoiser, n_given=n_given, event_codes=event_codes,
                           atom_values=atom_values if any(atom_values) else None)
         # a batch of many numeric columns holds thousands of values already: fewer noise draws each
@@ -248,7 +253,7 @@ def _fit_entities(entities: pd.DataFrame, schema: Schema, layout: SeriesLayout, 
     if len(modelled) == 1:  # a table model needs two columns to have anything to relate
         return _empirical(entities, n), None
     synth = Synthesizer(schema=Schema(specs), max_minutes=budget if budget else 2.0, seed=params.seed,
-                        d_model=params.d_model, n_layers=params.n_layers, n_heads=params.n_heads,
+                        d_model=params.d_model, n_layers=series_layers(params), n_heads=params.n_heads,
                         d_denoiser=params.d_denoiser, device=params.device)
     try:
         synth.fit(table)
