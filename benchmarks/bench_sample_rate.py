@@ -1,0 +1,47 @@
+"""Rows per second of `Synthesizer.sample` with the model already loaded (issue 2's target:
+10,000), on any model files, e.g. those `bench_tabular.py --keep DIR` kept.
+
+    python benchmarks/bench_sample_rate.py DIR/adult-*/synthgen.safetensors --threads 2
+
+To compare two versions of the code on this noisy machine, run both alternately on the same
+model files, each from its own checkout: `PYTHONPATH=OLD_CHECKOUT python .../bench_sample_rate.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("models", nargs="+", type=Path, help="synthgen model files")
+    ap.add_argument("--rows", type=int, default=20_000, help="rows per timed call (20,000)")
+    ap.add_argument("--repeat", type=int, default=3, help="timed calls per model; the median counts (3)")
+    ap.add_argument("--threads", type=int, help="torch threads (default: torch's own, all cores)")
+    args = ap.parse_args()
+
+    import torch
+
+    import synthgen
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    for path in args.models:
+        synth = synthgen.load(path)
+        synth.sample(min(args.rows, 2000), seed=1)  # warm-up: first-call costs are not the rate
+        times = []
+        for seed in range(args.repeat):
+            start = time.perf_counter()
+            synth.sample(args.rows, seed=seed)
+            times.append(time.perf_counter() - start)
+        rate = args.rows / statistics.median(times)
+        print(f"{path}: {len(synth.columns_)} columns, {rate:,.0f} rows/s "
+              f"(median of {args.repeat} x {args.rows:,} rows, {torch.get_num_threads()} threads, "
+              f"synthgen from {Path(synthgen.__file__).parent})", flush=True)
+
+
+if __name__ == "__main__":
+    main()
