@@ -17,6 +17,7 @@ from contextlib import contextmanager
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters, from glibc's malloc.h
 _GLIBC_DEFAULT = 128 * 1024  # both thresholds' documented defaults
 _KEEP = 1 << 30  # 1 GiB: blocks below it come from the heap, and up to this much free heap is kept
+_KEEP_FALLBACK = 32 << 20  # newer glibc may refuse mmap thresholds above 32 MiB
 
 
 def _libc() -> ctypes.CDLL | None:
@@ -41,7 +42,8 @@ def keep_freed_memory() -> Iterator[None]:
         yield
         return
     if _depth == 0:
-        _LIBC.mallopt(_M_MMAP_THRESHOLD, _KEEP)
+        if not _LIBC.mallopt(_M_MMAP_THRESHOLD, _KEEP):
+            _LIBC.mallopt(_M_MMAP_THRESHOLD, _KEEP_FALLBACK)
         _LIBC.mallopt(_M_TRIM_THRESHOLD, _KEEP)
     _depth += 1
     try:
