@@ -141,6 +141,9 @@ class TabularTransformer(nn.Module):
         self.density_heads = nn.ModuleList(nn.Linear(d, k) for k in cfg.n_codes)
         self.numeric_columns = [j for j, c in enumerate(cfg.cont_codes) if c >= 0]
         self.score_head = Denoiser(d, cfg.d_denoiser, cfg.edm)
+        # per column, from has_value itself so that the two never disagree
+        self._carries_numbers = [bool(self.has_value(torch.arange(k)[:, None], torch.tensor([j])).any())
+                                 for j, k in enumerate(cfg.n_codes)]
         self.apply(_init_weights)
 
     # ---- token embeddings ---------------------------------------------------------
@@ -165,9 +168,7 @@ class TabularTransformer(nn.Module):
 
     def carries_numbers(self, j: int) -> bool:
         """Whether any code of column j carries a continuous value (see has_value)."""
-        cfg = self.cfg
-        return (cfg.cont_codes[j] >= 0 or bool(cfg.atom_values and cfg.atom_values[j])
-                or bool(cfg.event_codes and max(cfg.event_codes[j]) >= 0))
+        return self._carries_numbers[j]
 
     # ---- training -----------------------------------------------------------------
     def hidden(self, codes: torch.Tensor, values: torch.Tensor, perm: torch.Tensor,
