@@ -119,7 +119,8 @@ def sigma_schedule(cfg: EDMConfig, device=None) -> torch.Tensor:
 
 class _FixedSigmaDenoiser:
     """The denoiser with everything that depends only on sigma or on the condition computed
-    once per sampling call: the sampler's inner loop is then a few fused matrix operations."""
+    once per sampling call: the sampler's inner loop is then a few fused matrix operations,
+    in place in two buffers reused by every call (the loop runs 32 times per value)."""
 
     def __init__(self, den: Denoiser, film: torch.Tensor):
         self.den = den
@@ -130,15 +131,18 @@ class _FixedSigmaDenoiser:
         self.shift2 = torch.addcmul(b2, den.mid.bias, self.scale2)
         self.w_mid = den.mid.weight.t()
         self.w_x = den.inp_x.weight[:, 0]
+        self.w_out, self.b_out = den.out.weight[0], den.out.bias
+        self.h1, self.h2 = torch.empty_like(self.shift1), torch.empty_like(self.shift1)
 
     def __call__(self, x: torch.Tensor, sigma: float) -> torch.Tensor:
         den = self.den
         c_skip, c_out, c_in = preconditioning(sigma, den.cfg.sigma_data)
         noise = den.inp_noise(den.noise_features(torch.tensor(math.log(sigma) / 4)))
-        h = torch.addcmul(self.shift1, torch.addcmul(noise, x[:, None], self.w_x * c_in), self.scale1)
-        h = torch.nn.functional.silu(h)
-        h = torch.nn.functional.silu(torch.addcmul(self.shift2, h @ self.w_mid, self.scale2))
-        return c_skip * x + c_out * den.out(h).squeeze(-1)
+        h = torch.addcmul(noise, x[:, None], self.w_x * c_in, out=self.h1)
+        torch.nn.functional.silu(torch.addcmul(self.shift1, h, self.scale1, out=h), inplace=True)
+        h = torch.mm(h, self.w_mid, out=self.h2)
+        torch.nn.functional.silu(torch.addcmul(self.shift2, h, self.scale2, out=h), inplace=True)
+        return torch.addmv(self.b_out, h, self.w_out, alpha=c_out, beta=c_out).add_(x, alpha=c_skip)
 
 
 @torch.no_grad()

@@ -80,6 +80,29 @@ class KVCache:
         self.t += T
 
 
+LOOP_OVER_TIME_FROM = 1 << 16  # batch x width of a key slab from which attention loops over time
+
+
+def attend_one_query(q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+    """Softmax attention of one (already scaled) query per row, q (B, heads, head_dim), over
+    cached keys and values (t, B, heads, head_dim). Returns (B, heads, head_dim).
+
+    Elementwise products beat thousands of tiny batched matmuls on CPU. For big batches the
+    products are taken one time step at a time: each step's slab stays in the core's cache,
+    where products over all steps at once make a temporary of t slabs that goes through main
+    memory twice (about 1.5x faster attention for 4,096 rows and 24 steps on one thread; slower
+    below ~1,000 rows, where the per-step calls' overhead dominates)."""
+    if q.numel() < LOOP_OVER_TIME_FROM:
+        att = (keys * q).sum(-1, keepdim=True)  # (t, B, heads, 1)
+        return (att.softmax(dim=0) * values).sum(0)
+    t = keys.shape[0]
+    p = torch.stack([(keys[i] * q).sum(-1, keepdim=True) for i in range(t)]).softmax(dim=0)
+    out = p[0] * values[0]
+    for i in range(1, t):
+        out.addcmul_(p[i], values[i])
+    return out
+
+
 class Block(nn.Module):
     """Pre-norm Transformer block; attention optionally extends a key/value cache."""
 
@@ -106,9 +129,7 @@ class Block(nn.Module):
         else:  # incremental decoding of one token (T = 1): it sees everything cached so far
             q, k, v = (t.reshape(B, H, D // H) for t in (q, k, v))
             keys, values = cache.append(k, v)  # (t, B, heads, head_dim)
-            # one query: elementwise products beat thousands of tiny batched matmuls on CPU
-            att = (keys * (q * (D // H) ** -0.5)).sum(-1, keepdim=True)  # (t, B, heads, 1)
-            a = (att.softmax(dim=0) * values).sum(0).reshape(B, T, D)
+            a = attend_one_query(q * (D // H) ** -0.5, keys, values).reshape(B, T, D)
         x = x + self.drop(self.proj(a))
         return x + self.drop(self.mlp(self.ln2(x)))
 

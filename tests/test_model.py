@@ -1,8 +1,10 @@
 """Model, diffusion and sampler pieces on tensors alone."""
 
+import pytest
 import torch
 
-from synthgen.diffusion import EDMConfig, heun_sample
+import synthgen.model as model_module
+from synthgen.diffusion import Denoiser, EDMConfig, _FixedSigmaDenoiser, heun_sample
 from synthgen.model import ModelConfig, TabularTransformer
 from synthgen.sampler import generate_batch
 
@@ -13,8 +15,11 @@ def tiny_model(seed=0):
     return TabularTransformer(cfg).eval()
 
 
-def test_cached_decoding_matches_full_forward():
-    """One token at a time with the KV cache gives the same hidden states as the causal pass."""
+@pytest.mark.parametrize("loop_from", [1 << 60, 0], ids=["all-steps-at-once", "step-by-step"])
+def test_cached_decoding_matches_full_forward(monkeypatch, loop_from):
+    """One token at a time with the KV cache gives the same hidden states as the causal pass,
+    with either way of attending over the cache (big batches loop over time steps)."""
+    monkeypatch.setattr(model_module, "LOOP_OVER_TIME_FROM", loop_from)
     model = tiny_model()
     B = 5
     codes = torch.tensor([[0, 1, 3], [2, 0, 1], [1, 1, 0], [0, 0, 2], [2, 1, 3]])
@@ -69,6 +74,20 @@ def test_heun_sampler_recovers_gaussian_with_exact_denoiser():
     x = heun_sample(den, torch.zeros(20000, 1), g)
     assert abs(x.mean().item() - 1.5) < 0.02
     assert abs(x.std().item() - 1.0) < 0.03
+
+
+@torch.no_grad()
+def test_sampling_denoiser_equals_the_trained_one():
+    """The sampler's denoiser (precomputed condition, in-place buffers reused across calls)
+    computes exactly what the trained module does, at every noise level, call after call."""
+    torch.manual_seed(0)
+    den = Denoiser(16, 16, EDMConfig())
+    for p in den.parameters():
+        p.normal_(0, 0.3)
+    film, x = torch.randn(50, 64), torch.randn(50)
+    fast = _FixedSigmaDenoiser(den, film)
+    for sigma in (10.0, 1.0, 0.05, 1.0):
+        torch.testing.assert_close(fast(x, sigma), den(x, torch.tensor(sigma), film), atol=1e-5, rtol=1e-5)
 
 
 def test_losses_are_finite_and_have_gradients_for_both_heads():
