@@ -42,9 +42,6 @@ class ModelConfig:
     # time series: per column, the continuous value of each point-mass code (codes 0..k-1), so
     # that the next step can move on from it like from any other number (empty: none)
     atom_values: list[list[float]] | None = None
-    # time series: value tokens also carry the change from the column's previous value, in units
-    # of its typical change, where the caller gives one (see embed_values)
-    change_features: bool = False
     edm: EDMConfig = field(default_factory=EDMConfig)
 
     def to_dict(self) -> dict:
@@ -160,7 +157,6 @@ class TabularTransformer(nn.Module):
         # trunk blur relations between numbers (a planted corr 0.91 came back 0.77 at scale 1)
         self.value_features = FourierFeatures(64, scale=0.2)
         self.value_proj = nn.Linear(64 + 1, d)
-        self.change_proj = nn.Linear(64 + 1, d) if cfg.change_features else None
         self.blocks = nn.ModuleList(Block(d, cfg.n_heads, cfg.mlp_ratio, cfg.dropout) for _ in range(cfg.n_layers))
         self.ln_f = nn.LayerNorm(d)
         self.density_heads = nn.ModuleList(nn.Linear(d, k) for k in cfg.n_codes)
@@ -172,26 +168,12 @@ class TabularTransformer(nn.Module):
         self.apply(_init_weights)
 
     # ---- token embeddings ---------------------------------------------------------
-    def embed_values(self, codes: torch.Tensor, values: torch.Tensor, cols: torch.Tensor,
-                     change_from: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
-        """Embedding of observed values. codes/values: (B, k) for columns ``cols`` (k,).
-
-        ``change_from`` (previous values, scales), both (B, k): with cfg.change_features, where
-        the scale is > 0 and this value is a number, the token also carries the change
-        (value - previous) / scale. A time series' changes are small next to its values (a
-        hundredth of their spread), too small to be told apart in two value embeddings; without
-        them, columns that move together in the data came back moving independently."""
+    def embed_values(self, codes: torch.Tensor, values: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+        """Embedding of observed values. codes/values: (B, k) for columns ``cols`` (k,)."""
         e = self.code_emb(codes + self.code_offsets[cols])
         is_cont = self.has_value(codes, cols).unsqueeze(-1)
-        e = e + is_cont * self.value_proj(self._number_features(values))
-        if self.change_proj is not None and change_from is not None:
-            prev, scale = change_from
-            change = ((values - prev) / scale.clamp_min(1e-12)).clamp(-20, 20)
-            e = e + (is_cont & (scale > 0).unsqueeze(-1)) * self.change_proj(self._number_features(change))
-        return e
-
-    def _number_features(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([self.value_features(x), x.unsqueeze(-1)], dim=-1)
+        feats = torch.cat([self.value_features(values), values.unsqueeze(-1)], dim=-1)
+        return e + is_cont * self.value_proj(feats)
 
     def has_value(self, codes: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
         """Where codes (..., k) of columns ``cols`` (k,) carry a continuous value: the "number"

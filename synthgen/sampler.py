@@ -28,8 +28,7 @@ def _generate_batch(model: TabularTransformer, n: int, order: list[int], generat
     ``prefix`` (n, P, d) and ``query_extra`` (n, m, d): a time series' history (see
     TabularTransformer.hidden). ``residual`` (base, scale, bounds), (n, m), (n, m) and (2, m): where
     scale > 0 the score head generates a change, and the value is base + scale * change, kept
-    within bounds (changes add up over a sequence); base and scale also give the tokens their
-    change (see TabularTransformer.embed_values). ``events`` (values, possible), both (n, m, 2):
+    within bounds (changes add up over a sequence). ``events`` (values, possible), both (n, m, 2):
     the value each of a column's event codes (model.cfg.event_codes) stands for, and where that
     event can happen at all (it needs earlier values); impossible events are never drawn.
     """
@@ -47,8 +46,7 @@ def _generate_batch(model: TabularTransformer, n: int, order: list[int], generat
             token = model.code_emb.weight[model.bos_index].expand(n, -1)
         elif model.carries_numbers(prev):
             col = torch.tensor([prev], device=device)
-            change_from = None if residual is None else (residual[0][:, prev:prev + 1], residual[1][:, prev:prev + 1])
-            token = model.embed_values(codes[:, prev:prev + 1], values[:, prev:prev + 1], col, change_from)[:, 0]
+            token = model.embed_values(codes[:, prev:prev + 1], values[:, prev:prev + 1], col)[:, 0]
         else:  # codes only: the value part of the embedding would be multiplied by zero
             token = model.code_emb(codes[:, prev] + model.code_offsets[prev])
         token = token + model.query_emb.weight[j]

@@ -219,29 +219,6 @@ def test_slow_series_come_back_smooth():
     assert out["level"].std() > 0.5 * df["level"].std()  # and it is not a flat line
 
 
-def co_moving(n: int = 2000, seed: int = 0) -> pd.DataFrame:
-    """Two random walks driven by one shared shock: their steps correlate 0.9, while each
-    step is a few hundredths of the walks' spread."""
-    rng = np.random.default_rng(seed)
-    shared, own = rng.normal(0, 1, n), rng.normal(0, 1, n)
-    return pd.DataFrame({"a": np.cumsum(shared).round(3),
-                         "b": (40 + np.cumsum(0.9 * shared + 0.44 * own)).round(3)})
-
-
-def change_corr(df: pd.DataFrame, key: str | None) -> float:
-    steps = df[["a", "b"]].diff() if key is None else df.groupby(key)[["a", "b"]].diff()
-    return float(steps.dropna().corr().iloc[0, 1])
-
-
-def test_columns_that_move_together_keep_moving_together():
-    df = co_moving()
-    synth = Synthesizer(sequential=True, window=16, epochs=6, seed=0, **TINY).fit(df)
-    out = synth.sample(30, length=32, seed=0)
-    real, fake = change_corr(df, None), change_corr(out, "series")
-    # without the change features in the tokens, the steps came back nearly independent (0.10)
-    assert real > 0.85 and fake > 0.5, (real, fake)
-
-
 def held_and_interpolated(n: int = 1800, seed: int = 0) -> pd.DataFrame:
     """'reading' holds its value for several steps (a sensor that reports changes only);
     'weather' is an hourly value, mostly a whole number (1, 2 or 3: point masses), interpolated

@@ -90,8 +90,7 @@ class SeriesBackend:
         cfg = ModelConfig(n_codes=n_codes, cont_codes=cont_codes,
                           d_model=params.d_model, n_layers=series_layers(params), n_heads=params.n_heads,
                           d_denoiser=params.d_denoiser, n_given=n_given, event_codes=event_codes,
-                          atom_values=atom_values if any(atom_values) else None,
-                          change_features=any(sc > 0 for sc in scales))
+                          atom_values=atom_values if any(atom_values) else None)
         # a batch of many numeric columns holds thousands of values already: fewer noise draws each
         n_numeric = sum(c >= 0 for c in cfg.cont_codes[n_given:])
         cfg.score_repeats = int(np.clip(round(NOISED_VALUES_PER_BATCH / max(ROWS_PER_BATCH * n_numeric, 1)), 1, 4))

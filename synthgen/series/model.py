@@ -78,27 +78,12 @@ class SequenceModel(nn.Module):
             mod.apply(_init_weights)
 
     # ---- pieces shared by training and generation ------------------------------------------
-    def embed_steps(self, codes: torch.Tensor, values: torch.Tensor,
-                    prev: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
-        """Value embeddings of every column of every step: (..., m) -> (..., m, d). ``prev``:
-        the codes and values of each step's previous step, for the change features."""
+    def embed_steps(self, codes: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        """Value embeddings of every column of every step: (..., m) -> (..., m, d)."""
         shape = codes.shape
         cols = torch.arange(self.n_columns, device=codes.device)
-        flat = lambda t: t.reshape(-1, shape[-1])  # noqa: E731
-        change_from = None
-        if prev is not None:
-            change_from = (flat(prev[1]), flat(self.residual_scales(prev[0])))
-        e = self.rows.embed_values(flat(codes), flat(values), cols, change_from)
+        e = self.rows.embed_values(codes.reshape(-1, shape[-1]), values.reshape(-1, shape[-1]), cols)
         return e.view(*shape, -1)
-
-    def embed_windows(self, codes: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
-        """embed_steps of windows (B, W, m); a window's first step has no previous one in view,
-        like a sequence's first, so it gets no change."""
-        if not self.cfg.change_features:
-            return self.embed_steps(codes, values)
-        first = self.embed_steps(codes[:, :1], values[:, :1])
-        rest = self.embed_steps(codes[:, 1:], values[:, 1:], (codes[:, :-1], values[:, :-1]))
-        return torch.cat([first, rest], dim=1)
 
     def summaries(self, step_vectors: torch.Tensor, start: torch.Tensor,
                   context: torch.Tensor | None = None) -> torch.Tensor:
@@ -182,7 +167,7 @@ class SequenceModel(nn.Module):
         if self.training and self.series.history_noise > 0:
             noise = torch.randn(values.shape, generator=generator, device=values.device)
             history = values + self.series.history_noise * noise * (codes == self.rows.cont_code_t)
-        emb = self.embed_windows(codes, history)  # (B, W, m, d)
+        emb = self.embed_steps(codes, history)  # (B, W, m, d): inputs of the history only
         d = emb.shape[-1]
         context = emb[:, 0, :self.cfg.n_given]  # constant within a sequence
         summary = self.summaries(self.step_vector(emb[:, :-1]), start, context)  # (B, W, d)
@@ -201,7 +186,7 @@ class SequenceModel(nn.Module):
         return self.rows.losses(flat(codes), flat(values), flat(perm.unsqueeze(1).expand(B, W, m)),
                                 generator=generator, prefix=flat(summary).unsqueeze(1),
                                 query_extra=flat(lag), targets=flat(targets),
-                                value_emb=flat(emb if history is values else self.embed_windows(codes, values)))
+                                value_emb=flat(emb) if history is values else None)
 
 
 def _given_first(perm: torch.Tensor, n_given: int) -> torch.Tensor:

@@ -58,7 +58,7 @@ def _generate(model, lengths, generator, context, start_kind, device, on_step, l
         c, v = generate_batch(model.rows, active, order, generator, known=known, device=device,
                                prefix=summary.unsqueeze(1), query_extra=lag, residual=residual, events=events)
         codes[:active, t], values[:active, t] = c, v
-        emb = model.embed_steps(c, v, (codes[:active, t - 1], values[:active, t - 1]) if t > 0 else None)
+        emb = model.embed_steps(c, v)
         recent = [emb] + recent[:model.series.n_lags - 1]
         history.append(model.step_vector(emb))
         if len(history) > W - 1:
