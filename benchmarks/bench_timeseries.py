@@ -118,7 +118,7 @@ def _synthgen(train: pd.DataFrame, spec: dict, work: Path):
     start = time.perf_counter()
     model = synthgen.Synthesizer(entity=spec["entity"], order=spec["order"],
                                  sequential=spec["entity"] is None, window=spec["window"],
-                                 max_minutes=spec["max_minutes"], seed=spec["seed"],
+                                 max_minutes=spec["max_minutes"], epochs=spec.get("epochs"), seed=spec["seed"],
                                  history_noise=spec.get("history_noise", 0.0)).fit(train)
     fit_s = time.perf_counter() - start
     model.save(work / "synthgen.safetensors")
@@ -209,7 +209,8 @@ def bench_protocol(name: str, args, out: dict) -> None:
     real.to_parquet(work / "train.parquet", index=False)
     n = min(len(real) - WINDOW + 1, args.max_synthetic_windows)
     spec = {"entity": None, "order": None, "context": [], "kinds": {}, "n": n, "length": WINDOW,
-            "window": WINDOW, "max_minutes": args.max_minutes, "seed": args.seed, "threads": args.threads}
+            "window": WINDOW, "max_minutes": args.max_minutes, "epochs": args.epochs, "seed": args.seed,
+            "threads": args.threads}
     run = reused_run("synthgen", work) if args.reuse_runs else None
     run = run or run_worker("synthgen", work, spec, args.max_minutes * 60 * 2 + 1800)
     res = {"run": run}
@@ -230,7 +231,7 @@ def bench_panel(args, out: dict) -> None:
     train.to_parquet(work / "train.parquet", index=False)
     n = train[CHUNK_KEY].nunique()
     spec = {"entity": CHUNK_KEY, "order": "No", "context": ["station"], "kinds": kinds, "n": n,
-            "length": None, "window": 32, "max_minutes": args.max_minutes, "seed": args.seed,
+            "length": None, "window": 32, "max_minutes": args.max_minutes, "epochs": args.epochs, "seed": args.seed,
             "threads": args.threads, "peer_max_sequences": args.peer_max_sequences,
             "history_noise": args.history_noise}
     res = {"sequences": {"train": n, "holdout": holdout[CHUNK_KEY].nunique(), "chunk": args.chunk}}
@@ -290,6 +291,9 @@ def parse_args(argv=None):
     p.add_argument("--out-dir", type=Path, default=DEFAULT_OUT)
     p.add_argument("--work-dir", type=Path, default=None, help="keeps the tables, models and logs")
     p.add_argument("--max-minutes", type=float, default=20.0)
+    p.add_argument("--epochs", type=int, default=None,
+                   help="synthgen: this many epochs (the budget still caps them), to compare two versions "
+                        "of the code at equal training on a machine whose speed drifts")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--split-seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1, help="torch threads per worker (1: predictable on a busy machine)")

@@ -1,6 +1,8 @@
 """Time series end to end: planted structure survives fit -> sample (panel data and one long
 series), reproducibility, the model file, and bad input."""
 
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -380,3 +382,41 @@ def test_one_series_with_a_time_column_stays_on_its_grid():
     times = pd.to_datetime(out["at"], format="%Y-%m-%d %H:%M")
     assert (times.groupby(out["series"]).diff().dropna() == pd.Timedelta(minutes=10)).all()
     assert (times.groupby(out["series"]).first() == pd.Timestamp("2024-05-01")).all()
+
+
+def test_one_series_opens_with_rows_of_its_first_step_model(tmp_path):
+    """A one-series model's first steps are rows of a table model of its steps, which learns a
+    row's joint distribution from every row (the step model sees one opening row per window)."""
+    df = ar_series(600).assign(mirror=lambda d: (1 - 2 * d["value"]).round(4))
+    synth = Synthesizer(sequential=True, window=8, epochs=2, seed=0, **TINY).fit(df)
+    first_model = synth.series_.first_step_synth
+    assert first_model is not None and list(first_model.columns_) == ["value", "flag", "mirror"]
+    out = synth.sample(20, length=5, seed=3)
+    opening = out.groupby("series").head(1).reset_index(drop=True)[first_model.columns_]
+    pd.testing.assert_frame_equal(opening, first_model.sample(20, seed=3), check_exact=False, rtol=1e-4)
+    loaded = load(synth.save(tmp_path / "s.safetensors"))  # the file keeps it
+    assert loaded.series_.first_step_synth is not None
+    pd.testing.assert_frame_equal(loaded.sample(20, length=5, seed=3), out)
+    # one column has nothing to relate: the step model opens the series itself
+    alone = Synthesizer(sequential=True, window=8, epochs=1, seed=0, **TINY).fit(df[["value"]])
+    assert alone.series_.first_step_synth is None
+
+
+def test_progress_of_a_fit_in_phases_moves_on_against_the_whole_budget():
+    from synthgen.series.backend import _later_phase
+    from synthgen.trainer import Progress
+
+    seen = []
+    first = _later_phase(seen.append, time.perf_counter(), 2.0)  # a 2-minute fit
+    start = time.perf_counter() - 30  # the later phase begins 30 s into it
+    later = _later_phase(seen.append, start, 2.0, last=True)
+    first(Progress(3, None, 10, 1.0, 1.0, 1.0, elapsed=20.0, budget=30.0))
+    first(Progress(3, None, 10, 1.0, 1.0, 1.0, elapsed=30.0, budget=30.0, done=True))  # not the fit's end
+    later(Progress(1, None, 10, 1.0, 1.0, 1.0, elapsed=5.0, budget=90.0))
+    later(Progress(9, None, 90, 1.0, 1.0, 1.0, elapsed=90.0, budget=90.0, done=True))
+    assert [p.done for p in seen] == [False, False, True]
+    assert all(p.budget == 120.0 for p in seen)
+    elapsed = [p.elapsed for p in seen]
+    assert elapsed == sorted(elapsed) and 34 < elapsed[1] < 40  # 30 s of the first phase + 5 s
+    assert _later_phase(seen.append, start, None) is None  # epochs, no budget: only the last phase reports
+    assert _later_phase(seen.append, start, None, last=True) is not None

@@ -17,17 +17,20 @@ def generate_sequences(model: SequenceModel, lengths: torch.Tensor, generator: t
                        context: tuple[torch.Tensor, torch.Tensor] | None = None, start_kind: int = 0,
                        device: str | torch.device = "cpu",
                        on_step: Callable[[int], None] | None = None,
-                       lines: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                       lines: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+                       first: tuple[torch.Tensor, torch.Tensor, list[int]] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Generate len(lengths) sequences. Returns codes and values (n, max length, m); steps
     past a sequence's length are zero. ``context``: given codes and values (n, n_given) of the
     leading context columns. ``start_kind``: SEQUENCE_START (sequences begin here) or
     WINDOW_CUT (a stretch taken anywhere from a long series). ``lines``: continues straight lines
-    of encoded values (see SequenceModel.event_inputs)."""
+    of encoded values (see SequenceModel.event_inputs). ``first``: codes and values (n, k) of
+    columns ``first[2]`` at each sequence's first step, drawn elsewhere (a one-series model's
+    row model); the step's other columns are generated given them."""
     with flush_denormals(), torch.inference_mode():
-        return _generate(model, lengths, generator, context, start_kind, device, on_step, lines)
+        return _generate(model, lengths, generator, context, start_kind, device, on_step, lines, first)
 
 
-def _generate(model, lengths, generator, context, start_kind, device, on_step, lines):
+def _generate(model, lengths, generator, context, start_kind, device, on_step, lines, first):
     n, m, W = len(lengths), model.n_columns, model.series.window
     T = int(lengths.max())
     # longest first, so the sequences still going at step t are always rows [0, active)
@@ -41,6 +44,11 @@ def _generate(model, lengths, generator, context, start_kind, device, on_step, l
     if context is not None:
         ctx_codes, ctx_values = (c[by_length].to(device) for c in context)
         ctx_emb = model.rows.embed_values(ctx_codes, ctx_values, torch.arange(n_given, device=device))
+    if first is not None:
+        first_codes, first_values = (f[by_length].to(device) for f in first[:2])
+        first_columns = list(first[2])
+        # given columns are read before the ones generated at the first step
+        first_order = list(range(n_given)) + first_columns + [j for j in range(n_given, m) if j not in first_columns]
     history: list[torch.Tensor] = []  # step vectors of the last window - 1 steps
     recent: list[torch.Tensor] = []  # embeddings of the last n_lags steps, most recent first
     for t in range(T):
@@ -51,11 +59,16 @@ def _generate(model, lengths, generator, context, start_kind, device, on_step, l
         summary = model.summaries(steps, start, None if ctx_emb is None else ctx_emb[:active])[:, k]
         lag = model.lag_queries(recent, active)
         known = {j: (ctx_codes[:active, j], ctx_values[:active, j]) for j in range(n_given)} if n_given else None
+        step_order = order
+        if t == 0 and first is not None:
+            known = (known or {}) | {j: (first_codes[:active, i], first_values[:active, i])
+                                     for i, j in enumerate(first_columns)}
+            step_order = first_order
         residual = None
         if t > 0:
             residual = (values[:active, t - 1], model.residual_scales(codes[:active, t - 1]), model.value_range)
         events = model.event_inputs(codes[:active], values[:active], t, lines) if model.cfg.event_codes else None
-        c, v = generate_batch(model.rows, active, order, generator, known=known, device=device,
+        c, v = generate_batch(model.rows, active, step_order, generator, known=known, device=device,
                                prefix=summary.unsqueeze(1), query_extra=lag, residual=residual, events=events)
         codes[:active, t], values[:active, t] = c, v
         emb = model.embed_steps(c, v)
