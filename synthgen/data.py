@@ -108,11 +108,11 @@ def decode_table(codes: np.ndarray, values: np.ndarray, encoders: list[ColumnEnc
     return pd.DataFrame(out)
 
 
-def train_val_split(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted train and validation row indices: a seeded share, at least one row and at most 20,000."""
+def train_val_split(n: int, val_fraction: float, seed: int, max_val: int = 20000) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted train and validation row indices: a seeded share, at least one row and at most ``max_val``."""
     rng = np.random.default_rng(seed)
     idx = rng.permutation(n)
-    n_val = int(min(max(math.ceil(n * val_fraction), 1), 20000, n - 1))
+    n_val = int(min(max(math.ceil(n * val_fraction), 1), max_val, n - 1))
     return np.sort(idx[n_val:]), np.sort(idx[:n_val])
 
 
