@@ -47,6 +47,7 @@ from .sampler import generate_sequences
 log = logging.getLogger("synthgen")
 MIN_MODELLED_ENTITIES = 50  # fewer entities: their context rows are drawn from the real ones
 ENTITY_BUDGET_SHARE = 0.1  # share of the time budget spent on the entity table
+TABLE_MODELS = ("entity_model", "first_step_model")  # names of the table models inside a file
 # One long series: share of the time budget spent on a table model of its rows, which gives each
 # generated series its first step. The step model learns a row's joint distribution only from the
 # first step of each training window (1 step in `window`); on energy its first steps' column
@@ -175,10 +176,9 @@ class SeriesBackend:
 
     def _first_steps(self, rows: pd.DataFrame) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
         """Rows of the first-step model, encoded as the step model's given first-step columns."""
-        encoders = [e for e in self.encoders if e.name in rows.columns]
-        codes, values = encode_table(rows, encoders)
-        atoms = self.model.cfg.atom_values
         columns = [j for j, e in enumerate(self.encoders) if e.name in rows.columns]
+        codes, values = encode_table(rows, [self.encoders[j] for j in columns])
+        atoms = self.model.cfg.atom_values
         if atoms:
             values = with_point_mass_values(codes, values, [atoms[j] for j in columns])
         return torch.from_numpy(codes), torch.from_numpy(values), columns
@@ -246,7 +246,7 @@ class SeriesBackend:
 
     def _table_models(self) -> dict:
         """The table models inside, by the name their tensors and JSON are stored under."""
-        models = {"entity_model": self.entity_synth, "first_step_model": self.first_step_synth}
+        models = dict(zip(TABLE_MODELS, (self.entity_synth, self.first_step_synth), strict=True))
         return {name: synth for name, synth in models.items() if synth is not None}
 
     @classmethod
@@ -255,13 +255,12 @@ class SeriesBackend:
 
         layout = SeriesLayout.from_dict(doc["layout"])
         model = SequenceModel(model_config, SeriesModelConfig(**doc["series_config"]))
-        inner = ("entity_model.", "first_step_model.")
-        own = {k: v for k, v in tensors.items() if not k.startswith(inner)}
+        own = {k: v for k, v in tensors.items() if not k.startswith(tuple(f"{name}." for name in TABLE_MODELS))}
         model.load_state_dict(own, strict=True)
         self = cls(layout, [encoder_from_dict(d) for d in doc["encoders"]], model.eval(), doc["entity_source"],
                    {c: IdEncoder.from_dict(d) for c, d in doc["keys"].items()})
         loaded = {}
-        for name in ("entity_model", "first_step_model"):
+        for name in TABLE_MODELS:
             if name in doc:
                 sub = {k[len(name) + 1:]: v for k, v in tensors.items() if k.startswith(name + ".")}
                 loaded[name] = Synthesizer._from_doc(sub, doc[name])
