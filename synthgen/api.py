@@ -22,11 +22,13 @@ from .data import (
     train_val_split,
     without_columns,
 )
+from .diffusion import TABLE_SOLVER, EDMConfig
 from .encoders import ColumnEncoder, IdEncoder, encoder_from_dict
 from .errors import DataError, ModelFileError, NotFittedError, UsageError
 from .io import load_model_file, save_model_file
 from .memory import keep_freed_memory
 from .model import ModelConfig, TabularTransformer
+from .parallel import batch_seed, ordered_map
 from .sampler import generate_batch
 from .schema import Schema, infer_schema
 from .trainer import Progress, TrainConfig, train
@@ -112,7 +114,7 @@ class Synthesizer:
             d_model=self.d_model, n_layers=TABLE_LAYERS if self.n_layers is None else self.n_layers,
             n_heads=self.n_heads, d_denoiser=self.d_denoiser,
         )
-        cfg.edm.steps = self.sampling_steps
+        cfg.edm = EDMConfig(steps=self.sampling_steps, **TABLE_SOLVER)
         torch.manual_seed(self.seed)
         self.model_ = TabularTransformer(cfg)
         self.train_config_ = TrainConfig(epochs=self.epochs, max_minutes=self.max_minutes,
@@ -212,15 +214,17 @@ class Synthesizer:
                 yield df[self.output_columns(df)]
 
     def _sample_rows(self, n: int, seed: int, batch_size: int, dev: torch.device) -> Iterator[pd.DataFrame]:
-        gen = torch.Generator(device=dev).manual_seed(seed)
         model = self.model_.to(dev).eval()
         order = list(range(model.n_columns))
-        done = 0
-        while done < n:
-            b = min(batch_size, n - done)
-            codes, values = generate_batch(model, b, order, gen, device=dev)
-            yield decode_table(codes.cpu().numpy(), values.cpu().numpy(), self.encoders_, id_start=done)
-            done += b
+        starts = range(0, n, batch_size)
+
+        def batch(i: int) -> tuple[torch.Tensor, torch.Tensor]:
+            gen = torch.Generator(device=dev).manual_seed(batch_seed(seed, i))
+            return generate_batch(model, min(batch_size, n - starts[i]), order, gen, device=dev)
+
+        workers = torch.get_num_threads() if dev.type == "cpu" else 1
+        for i, (codes, values) in enumerate(ordered_map(batch, len(starts), workers)):
+            yield decode_table(codes.cpu().numpy(), values.cpu().numpy(), self.encoders_, id_start=starts[i])
 
     def sample(self, n: int | None = None, seed: int | None = None, batch_size: int = SAMPLE_BATCH,
                device: str = "cpu", length: int | None = None):

@@ -25,7 +25,17 @@ class EDMConfig:
     sigma_min: float = 0.05
     sigma_max: float = 10.0
     rho: float = 3.0
-    steps: int = 16  # Heun steps when sampling (2 * steps - 1 denoiser calls)
+    steps: int = 16  # solver steps when sampling
+    # "heun": EDM's second-order Heun steps (2 * steps - 1 denoiser calls); "dpm2m": DPM-Solver++
+    # (2M), second order from the previous step's output, one denoiser call per step
+    solver: str = "heun"
+
+
+# Tables sample with DPM-Solver++(2M) over a schedule denser at low noise (rho 7): as good as 16
+# Heun steps with about half the denoiser calls (magic shape error 1.40 % against 1.41 %, default
+# see benchmarks/README.md). Time series keep the Heun default. A model file keeps the settings
+# it was fitted with, so older files sample as before.
+TABLE_SOLVER = {"solver": "dpm2m", "rho": 7.0}
 
 
 @contextmanager
@@ -145,9 +155,8 @@ class _FixedSigmaDenoiser:
         return torch.addmv(self.b_out, h, self.w_out, alpha=c_out, beta=c_out).add_(x, alpha=c_skip)
 
 
-@torch.no_grad()
-def heun_sample(denoiser: Denoiser, film: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
-    """EDM Algorithm 1 (deterministic Heun sampler) for a batch of scalars."""
+def _start(denoiser, film: torch.Tensor, generator: torch.Generator | None):
+    """The schedule, the denoiser as den(x, sigma) and the starting point at sigma_max."""
     cfg = denoiser.cfg
     t = sigma_schedule(cfg).tolist()
     if isinstance(denoiser, Denoiser):
@@ -157,7 +166,44 @@ def heun_sample(denoiser: Denoiser, film: torch.Tensor, generator: torch.Generat
     # The noisy marginal at sigma_max is centred on the conditional mean, not on 0: one
     # denoiser call finds that mean, so the prior carries no bias of order mean / sigma_max.
     x = torch.randn(film.shape[0], generator=generator, device=film.device) * math.sqrt(t[0] ** 2 + cfg.sigma_data**2)
-    x = x + den(x, t[0])
+    return t, den, x + den(x, t[0])
+
+
+@torch.no_grad()
+def sample_values(denoiser: Denoiser, film: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    """Reverse diffusion for a batch of scalars with the solver the config names."""
+    solver = denoiser.cfg.solver
+    if solver == "heun":
+        return heun_sample(denoiser, film, generator)
+    if solver == "dpm2m":
+        return dpm2m_sample(denoiser, film, generator)
+    raise ValueError(f"unknown diffusion solver {solver!r} (heun or dpm2m)")
+
+
+@torch.no_grad()
+def dpm2m_sample(denoiser: Denoiser, film: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    """DPM-Solver++(2M) (Lu et al. 2022, arXiv 2211.01095) in EDM's sigma parameterisation: each
+    step is exact for a denoiser output that is linear in log sigma, extrapolated from this step's
+    and the previous step's outputs, so it costs one denoiser call where Heun costs two."""
+    t, den, x = _start(denoiser, film, generator)
+    prev, h_prev = None, 0.0
+    for i in range(denoiser.cfg.steps):
+        t_cur, t_next = t[i], t[i + 1]
+        d = den(x, t_cur)
+        if t_next == 0:
+            return d
+        h = math.log(t_cur / t_next)
+        target = d if prev is None else torch.lerp(prev, d, 1 + h / (2 * h_prev))
+        x = torch.lerp(target, x, t_next / t_cur)
+        prev, h_prev = d, h
+    return x
+
+
+@torch.no_grad()
+def heun_sample(denoiser: Denoiser, film: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    """EDM Algorithm 1 (deterministic Heun sampler) for a batch of scalars."""
+    cfg = denoiser.cfg
+    t, den, x = _start(denoiser, film, generator)
     for i in range(cfg.steps):
         t_cur, t_next = t[i], t[i + 1]
         d_cur = (x - den(x, t_cur)) / t_cur

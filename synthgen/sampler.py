@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from .diffusion import flush_denormals, heun_sample
+from .diffusion import flush_denormals, sample_values
 from .model import TabularTransformer
 
 
@@ -79,7 +79,7 @@ def _generate_batch(model: TabularTransformer, n: int, order: list[int], generat
                 rows = (codes[:, j] == cont).nonzero().squeeze(1)
                 if len(rows):
                     film = model.score_head.film_params(h[rows])
-                    y = heun_sample(model.score_head, film, generator)
+                    y = sample_values(model.score_head, film, generator)
                     if residual is not None:
                         base, scale, bounds = residual[0][rows, j], residual[1][rows, j], residual[2][:, j]
                         y = torch.where(scale > 0, (base + scale * y).clamp(bounds[0], bounds[1]), y)
