@@ -10,6 +10,7 @@ model files, each from its own checkout: `PYTHONPATH=OLD_CHECKOUT python .../ben
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import time
 from pathlib import Path
@@ -21,6 +22,9 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=20_000, help="rows per timed call (20,000)")
     ap.add_argument("--repeat", type=int, default=3, help="timed calls per model; the median counts (3)")
     ap.add_argument("--threads", type=int, help="torch threads (default: torch's own, all cores)")
+    ap.add_argument("--baseline", action="store_true",
+                    help="also time each model one batch at a time, torch's threads splitting each "
+                         "operation (as tables sampled before batches ran side by side), alternating, for a ratio")
     args = ap.parse_args()
 
     import torch
@@ -32,15 +36,32 @@ def main() -> None:
     for path in args.models:
         synth = synthgen.load(path)
         synth.sample(min(args.rows, 2000), seed=1)  # warm-up: first-call costs are not the rate
-        times = []
+        ways = ["side by side", "baseline"] if args.baseline else ["side by side"]
+        times = {way: [] for way in ways}
         for seed in range(args.repeat):
-            start = time.perf_counter()
-            synth.sample(args.rows, seed=seed)
-            times.append(time.perf_counter() - start)
-        rate = args.rows / statistics.median(times)
-        print(f"{path}: {len(synth.columns_)} columns, {rate:,.0f} rows/s "
+            for way in ways:
+                with baseline() if way == "baseline" else contextlib.nullcontext():
+                    start = time.perf_counter()
+                    synth.sample(args.rows, seed=seed)
+                    times[way].append(time.perf_counter() - start)
+        rates = {way: args.rows / statistics.median(t) for way, t in times.items()}
+        ratio = f", {rates[ways[0]] / rates['baseline']:.2f}x the baseline's {rates['baseline']:,.0f}" if args.baseline else ""
+        print(f"{path}: {len(synth.columns_)} columns, {rates[ways[0]]:,.0f} rows/s{ratio} "
               f"(median of {args.repeat} x {args.rows:,} rows, {torch.get_num_threads()} threads, "
               f"synthgen from {Path(synthgen.__file__).parent})", flush=True)
+
+
+@contextlib.contextmanager
+def baseline():
+    """Sample one batch at a time, as tables did before batches ran side by side."""
+    import synthgen.api
+
+    ordered_map = synthgen.api.ordered_map
+    synthgen.api.ordered_map = lambda fn, count, workers: (fn(i) for i in range(count))
+    try:
+        yield
+    finally:
+        synthgen.api.ordered_map = ordered_map
 
 
 if __name__ == "__main__":

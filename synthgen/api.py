@@ -22,13 +22,12 @@ from .data import (
     train_val_split,
     without_columns,
 )
-from .diffusion import TABLE_SOLVER, EDMConfig
 from .encoders import ColumnEncoder, IdEncoder, encoder_from_dict
 from .errors import DataError, ModelFileError, NotFittedError, UsageError
 from .io import load_model_file, save_model_file
 from .memory import keep_freed_memory
 from .model import ModelConfig, TabularTransformer
-from .parallel import batch_seed, ordered_map
+from .parallel import batch_seed, ordered_map, split_rows
 from .sampler import generate_batch
 from .schema import Schema, infer_schema
 from .trainer import Progress, TrainConfig, train
@@ -114,7 +113,7 @@ class Synthesizer:
             d_model=self.d_model, n_layers=TABLE_LAYERS if self.n_layers is None else self.n_layers,
             n_heads=self.n_heads, d_denoiser=self.d_denoiser,
         )
-        cfg.edm = EDMConfig(steps=self.sampling_steps, **TABLE_SOLVER)
+        cfg.edm.steps = self.sampling_steps
         torch.manual_seed(self.seed)
         self.model_ = TabularTransformer(cfg)
         self.train_config_ = TrainConfig(epochs=self.epochs, max_minutes=self.max_minutes,
@@ -216,11 +215,12 @@ class Synthesizer:
     def _sample_rows(self, n: int, seed: int, batch_size: int, dev: torch.device) -> Iterator[pd.DataFrame]:
         model = self.model_.to(dev).eval()
         order = list(range(model.n_columns))
-        starts = range(0, n, batch_size)
+        sizes = split_rows(n, batch_size)
+        starts = np.cumsum([0] + sizes[:-1]).tolist()
 
         def batch(i: int) -> tuple[torch.Tensor, torch.Tensor]:
             gen = torch.Generator(device=dev).manual_seed(batch_seed(seed, i))
-            return generate_batch(model, min(batch_size, n - starts[i]), order, gen, device=dev)
+            return generate_batch(model, sizes[i], order, gen, device=dev)
 
         workers = torch.get_num_threads() if dev.type == "cpu" else 1
         for i, (codes, values) in enumerate(ordered_map(batch, len(starts), workers)):

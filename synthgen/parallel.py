@@ -18,6 +18,22 @@ import torch
 T = TypeVar("T")
 
 
+# Rows are split into a multiple of this many batches of equal size (when there are at least
+# MIN_BATCH rows for each), so that 1, 2 or 4 cores finish together rather than one core
+# generating a last, lone batch. The split never depends on the number of cores: nor does the output.
+BATCH_GROUP = 4
+MIN_BATCH = 512
+
+
+def split_rows(n: int, batch_size: int) -> list[int]:
+    """Batch sizes for ``n`` rows: at most ``batch_size`` each, differing by at most one row."""
+    count = -(-n // batch_size)
+    if n >= BATCH_GROUP * MIN_BATCH:
+        count = -(-count // BATCH_GROUP) * BATCH_GROUP
+    base, extra = divmod(n, count)
+    return [base + (i < extra) for i in range(count)]
+
+
 def batch_seed(seed: int, index: int) -> int:
     """The seed of batch ``index``: it depends on nothing but the run's seed and the index, so the
     output is the same however many batches run at once."""
