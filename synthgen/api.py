@@ -187,7 +187,7 @@ class Synthesizer:
                        device: str = "cpu", length: int | None = None,
                        on_step: Callable[[int], None] | None = None) -> Iterator[pd.DataFrame]:
         """Yield pandas frames of at most ``batch_size`` rows, ``n`` rows in all.
-        Memory stays bounded by the batch, whatever ``n`` is.
+        Memory stays bounded by a few batches (one per core at work), whatever ``n`` is.
 
         Time series: ``n`` sequences (default: as many entities as the data had, or one series),
         each of ``length`` steps (default: lengths learned from the data), in batches of whole
