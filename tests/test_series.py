@@ -221,6 +221,74 @@ def test_slow_series_come_back_smooth():
     assert out["level"].std() > 0.5 * df["level"].std()  # and it is not a flat line
 
 
+def common_readings(n: int = 3000, seed: int = 0) -> pd.DataFrame:
+    """A slow walk read to one decimal: every reading recurs many times, and most steps are
+    zero or one tenth."""
+    rng = np.random.default_rng(seed)
+    walk = 20 + np.cumsum(rng.normal(0, 0.05, n))
+    return pd.DataFrame({"level": walk.round(1)})
+
+
+def test_steps_between_common_readings_keep_their_sizes():
+    df = common_readings()
+    synth = Synthesizer(sequential=True, window=16, epochs=6, seed=0, **TINY).fit(df)
+    out = synth.sample(30, length=48, seed=0)
+    real = df["level"].diff().dropna().abs().round(1)
+    fake = out.groupby("series")["level"].diff().dropna().abs().round(1)
+    # a quantile map of such readings is flat at each of them: changes vanished or snapped
+    assert abs((real == 0).mean() - (fake == 0).mean()) < 0.1, ((real == 0).mean(), (fake == 0).mean())
+    assert fake.quantile(0.99) <= real.quantile(0.99) + 0.1 + 1e-9, (real.quantile(0.99), fake.quantile(0.99))
+
+
+def co_moving(n: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Two random walks driven by one shared shock: their steps correlate 0.9, while each
+    step is a few hundredths of the walks' spread."""
+    rng = np.random.default_rng(seed)
+    shared, own = rng.normal(0, 1, n), rng.normal(0, 1, n)
+    return pd.DataFrame({"a": np.cumsum(shared).round(3),
+                         "b": (40 + np.cumsum(0.9 * shared + 0.44 * own)).round(3)})
+
+
+def change_corr(df: pd.DataFrame, key: str | None) -> float:
+    steps = df[["a", "b"]].diff() if key is None else df.groupby(key)[["a", "b"]].diff()
+    return float(steps.dropna().corr().iloc[0, 1])
+
+
+def test_columns_that_move_together_keep_moving_together():
+    df = co_moving()
+    synth = Synthesizer(sequential=True, window=16, epochs=6, seed=0, **TINY).fit(df)
+    out = synth.sample(30, length=32, seed=0)
+    real, fake = change_corr(df, None), change_corr(out, "series")
+    # without the change queries the steps came back nearly independent
+    assert real > 0.85 and fake > 0.6, (real, fake)
+
+
+def with_momentum(n: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """A walk whose steps are an AR(1) process (0.8): it keeps moving the way it moved, while
+    each step is a few hundredths of the walk's spread."""
+    rng = np.random.default_rng(seed)
+    shock, step = rng.normal(0, 1, n), np.zeros(n)
+    for t in range(1, n):
+        step[t] = 0.8 * step[t - 1] + shock[t]
+    return pd.DataFrame({"a": (50 + np.cumsum(step)).round(3)})
+
+
+def step_autocorr(df: pd.DataFrame, key: str | None) -> float:
+    steps = df["a"].diff() if key is None else df.groupby(key)["a"].diff()
+    before = steps.shift(1) if key is None else steps.groupby(df[key]).shift(1)
+    return float(steps.corr(before))
+
+
+def test_series_keep_their_momentum(tmp_path):
+    df = with_momentum()
+    synth = Synthesizer(sequential=True, window=16, epochs=6, seed=0, **TINY).fit(df)
+    out = synth.sample(30, length=32, seed=0)
+    real, fake = step_autocorr(df, None), step_autocorr(out, "series")
+    # without the previous step's changes in the queries the steps came back uncorrelated (-0.02)
+    assert real > 0.75 and fake > 0.4, (real, fake)
+    assert load(synth.save(tmp_path / "m.safetensors")).sample(30, length=32, seed=0).equals(out)
+
+
 def held_and_interpolated(n: int = 1800, seed: int = 0) -> pd.DataFrame:
     """'reading' holds its value for several steps (a sensor that reports changes only);
     'weather' is an hourly value, mostly a whole number (1, 2 or 3: point masses), interpolated
@@ -283,6 +351,9 @@ def test_held_values_and_straight_lines_come_back_exactly(tmp_path):
     # point masses made any); without values for the point masses the third was 0.11
     assert fake[0] > 0.8 * held and fake[1] > 0.7 * straight and fake[2] > 0.5 * through, fake
     assert out["weather"].std() > 0.5 * df["weather"].std()  # and the lines still move
+    # no step is larger than the data's largest, by a change or by a jump to a point mass
+    real_steps, fake_steps = df.diff().abs().max(), out.groupby("series")[["reading", "weather"]].diff().abs().max()
+    assert (fake_steps <= real_steps + 1e-3).all(), (real_steps, fake_steps)
     synth.save(tmp_path / "m.safetensors")  # the events are part of the model file
     assert load(tmp_path / "m.safetensors").sample(30, length=48, seed=0).equals(out)
 

@@ -72,6 +72,14 @@ class NumericEncoder(ColumnEncoder):
         return cls(name, kind, bool(missing.any()), atoms, True, _strictly_increasing(q).tolist(),
                    step, decimals, dtype)
 
+    def affine(self) -> NumericEncoder:
+        """The same column with an affine map in place of the quantile map: its range onto a
+        fixed interval of the standard-normal scale, so that a change means the same amount at
+        every level (time-series columns learned as changes)."""
+        ends = [float(self.quantiles[0]), float(self.quantiles[-1])] if self.continuous else []
+        return NumericEncoder(self.name, self.kind, self.nullable, self.atoms, self.continuous, ends,
+                              self.step, self.decimals, self.dtype)
+
     # ---- transform ----------------------------------------------------------------
     def encode_numbers(self, x: np.ndarray) -> Encoded:
         n = len(x)

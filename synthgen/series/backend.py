@@ -15,6 +15,7 @@ import torch
 
 from ..data import decode_table, encode_table, fit_encoders, train_val_split
 from ..encoders import ColumnEncoder, IdEncoder, encoder_from_dict
+from ..encoders.numeric import NumericEncoder
 from ..errors import DataError, UsageError
 from ..model import ModelConfig
 from ..schema import Schema
@@ -39,6 +40,7 @@ from .panel import (
     make_layout,
     order_from_numbers,
     split_steps,
+    step_limits,
     step_schema,
     windows,
 )
@@ -86,16 +88,19 @@ class SeriesBackend:
         layout = make_layout(frame, schema, params.window)
         steps = split_steps(frame, layout)
         encoders = fit_encoders(steps.table, step_schema(schema, layout), seed=params.seed)
-        codes, values = encode_table(steps.table, encoders)
-        cont_codes = [e.cont_code for e in encoders]
         n_given = len(layout.context)
-        atom_values = point_mass_values(encoders, n_given)
-        event_codes, labelled = find_events(steps.table, codes, steps.offsets, encoders, n_given, atom_values)
-        # a line is continued from the last change, so a column with lines is generated as changes:
-        # a value drawn afresh at each bend would give the next straight stretch a noisy slope
-        straight = [ev[CONTINUE] >= 0 for ev in event_codes] if event_codes else None
-        scales, bounds = change_scales(codes, values, steps.offsets, cont_codes, n_given, straight)
-        codes, values = labelled, with_point_mass_values(codes, values, atom_values)
+        enc = _encode_steps(steps, encoders, n_given)
+        # Columns learned as changes get an affine map in place of the quantile map: where values
+        # repeat (a sensor's common readings) the quantile map is flat, so small changes vanish and
+        # others snap to the next common value (energy's T1: 65 % of synthetic steps were zero
+        # against 54 %, and the rest were 1.4 times too wide); a change must mean the same amount
+        # at every level.
+        affine = [j for j, sc in enumerate(enc.scales) if sc > 0 and isinstance(encoders[j], NumericEncoder)]
+        if affine:
+            encoders = [e.affine() if j in affine else e for j, e in enumerate(encoders)]
+            enc = _encode_steps(steps, encoders, n_given, always=[sc > 0 for sc in enc.scales])
+        codes, values, cont_codes, atom_values = enc.codes, enc.values, enc.cont_codes, enc.atom_values
+        event_codes, scales, bounds, limits = enc.event_codes, enc.scales, enc.bounds, enc.limits
         panel = layout.entity is not None
         stride = default_stride(len(codes), layout.window)
         w = windows(codes, values, steps.offsets, layout.window, stride, panel)
@@ -111,7 +116,8 @@ class SeriesBackend:
         cfg.edm.steps = params.sampling_steps
         torch.manual_seed(params.seed)
         model = SequenceModel(cfg, SeriesModelConfig(window=layout.window, history_noise=params.history_noise,
-                                                     residual_scale=scales, value_range=bounds))
+                                                     residual_scale=scales, value_range=bounds,
+                                                     change_queries=True, step_limit=limits))
         total, started = params.max_minutes, time.perf_counter()
         share = lambda s: None if total is None else total * s  # noqa: E731
         entity_source, entity_synth = _fit_entities(steps.entities, schema, layout, params,
@@ -267,6 +273,36 @@ class SeriesBackend:
         self.entity_synth = loaded.get("entity_model")
         self.first_step_synth = loaded.get("first_step_model")
         return self
+
+
+@dataclasses.dataclass
+class _EncodedSteps:
+    codes: np.ndarray  # (steps, m), events labelled
+    values: np.ndarray  # (steps, m), point masses with their values
+    cont_codes: list[int]
+    atom_values: list[list[float]]
+    event_codes: list[list[int]] | None
+    scales: list[float]  # residual (change) scale per column, 0: generated as values
+    bounds: list[list[float]]
+    limits: list[float]  # largest step per column
+
+
+def _encode_steps(steps, encoders: list[ColumnEncoder], n_given: int, always: list[bool] | None = None) -> _EncodedSteps:
+    """The steps' table encoded for the step model, with its events, change scales and step limits.
+    ``always``: columns learned as changes whatever their spread."""
+    codes, values = encode_table(steps.table, encoders)
+    cont_codes = [e.cont_code for e in encoders]
+    atom_values = point_mass_values(encoders, n_given)
+    event_codes, labelled = find_events(steps.table, codes, steps.offsets, encoders, n_given, atom_values)
+    # a line is continued from the last change, so a column with lines is generated as changes:
+    # a value drawn afresh at each bend would give the next straight stretch a noisy slope
+    straight = [ev[CONTINUE] >= 0 for ev in event_codes] if event_codes else None
+    if always is not None:
+        straight = [a or (straight is not None and straight[j]) for j, a in enumerate(always)]
+    scales, bounds = change_scales(codes, values, steps.offsets, cont_codes, n_given, straight)
+    filled = with_point_mass_values(codes, values, atom_values)
+    limits = step_limits(codes, filled, steps.offsets, cont_codes, atom_values, bounds)
+    return _EncodedSteps(labelled, filled, cont_codes, atom_values, event_codes, scales, bounds, limits)
 
 
 def _fit_entities(entities: pd.DataFrame, schema: Schema, layout: SeriesLayout, params,

@@ -238,6 +238,22 @@ RESIDUAL_MAX_SCALE = 0.2  # in standard-normal units: changes this small are lea
 MIN_CHANGES = 20  # fewer consecutive pairs of numbers than this: the column's values are modelled
 
 
+def step_limits(codes: np.ndarray, values: np.ndarray, offsets: np.ndarray, cont_codes: list[int],
+                atom_values: list[list[float]], bounds: list[list[float]]) -> list[float]:
+    """For each column, the largest step-to-step change of its numbers (continuous values and
+    point masses with values, ``values`` already holding the latter) in the data; a column with
+    no two numbers in a row gets the width of its range. ``codes``/``values`` (steps, m)."""
+    same_sequence = np.ones(len(codes), dtype=bool)
+    same_sequence[offsets[:-1]] = False
+    limits = []
+    for j, cont in enumerate(cont_codes):
+        number = (codes[:, j] == cont) | (codes[:, j] < len(atom_values[j]))
+        pair = number[1:] & number[:-1] & same_sequence[1:]
+        change = np.abs(np.diff(values[:, j]))[pair]
+        limits.append(float(change.max()) if len(change) else float(bounds[j][1] - bounds[j][0]))
+    return limits
+
+
 def change_scales(codes: np.ndarray, values: np.ndarray, offsets: np.ndarray, cont_codes: list[int],
                   n_given: int, always: list[bool] | None = None) -> tuple[list[float], list[list[float]]]:
     """For each column, the spread (standard deviation) of its step-to-step changes where they

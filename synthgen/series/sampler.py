@@ -66,10 +66,17 @@ def _generate(model, lengths, generator, context, start_kind, device, on_step, l
             step_order = first_order
         residual = None
         if t > 0:
-            residual = (values[:active, t - 1], model.residual_scales(codes[:active, t - 1]), model.value_range)
+            residual = (values[:active, t - 1], model.residual_scales(codes[:active, t - 1]), model.value_range,
+                        model.step_limit)
         events = model.event_inputs(codes[:active], values[:active], t, lines) if model.cfg.event_codes else None
+        changes = None
+        if t > 0 and model.cross_change is not None:
+            changes = (model.cross_change, model.changing.tolist(), _change_of(model, codes[:active, t - 1], values[:active, t - 1]))
+            if t > 1:  # the previous step's changes (none at the first two steps, as in training)
+                lag = lag + model.lagged_change_queries(_step_changes(model, codes[:active], values[:active], t - 1))
         c, v = generate_batch(model.rows, active, step_order, generator, known=known, device=device,
-                               prefix=summary.unsqueeze(1), query_extra=lag, residual=residual, events=events)
+                               prefix=summary.unsqueeze(1), query_extra=lag, residual=residual, events=events,
+                               changes=changes)
         codes[:active, t], values[:active, t] = c, v
         emb = model.embed_steps(c, v)
         recent = [emb] + recent[:model.series.n_lags - 1]
@@ -80,3 +87,21 @@ def _generate(model, lengths, generator, context, start_kind, device, on_step, l
             on_step(t)
     unsort = torch.argsort(by_length)
     return codes[unsort], values[unsort]
+
+
+def _change_of(model: SequenceModel, prev_codes: torch.Tensor, prev_values: torch.Tensor) -> Callable:
+    """change(i, codes, values): the change (n,) of the i-th changing column from the previous
+    step's codes and values (n, m), as SequenceModel.step_changes gives it in training."""
+    changing = model.changing
+
+    def change(i: int, codes: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        j = changing[i:i + 1]
+        return model.step_changes(prev_codes[:, j], prev_values[:, j], codes[:, None], values[:, None], j)[:, 0]
+
+    return change
+
+
+def _step_changes(model: SequenceModel, codes: torch.Tensor, values: torch.Tensor, t: int) -> torch.Tensor:
+    """The changes (n, r) of the changing columns from step t - 1 to step t of (n, T, m) steps."""
+    j = model.changing
+    return model.step_changes(codes[:, t - 1, j], values[:, t - 1, j], codes[:, t, j], values[:, t, j])
