@@ -334,6 +334,7 @@ def test_held_values_and_straight_lines_come_back_exactly(tmp_path):
     assert fake[0] > 0.8 * held and fake[1] > 0.7 * straight and fake[2] > 0.5 * through, fake
     assert out["weather"].std() > 0.5 * df["weather"].std()  # and the lines still move
     # no step is larger than the data's largest, by a change or by a jump to a point mass
+    # (without the step limits the largest 'weather' step was 2.47, against 0.41 real)
     real_steps, fake_steps = df.diff().abs().max(), out.groupby("series")[["reading", "weather"]].diff().abs().max()
     assert (fake_steps <= real_steps + 1e-3).all(), (real_steps, fake_steps)
     synth.save(tmp_path / "m.safetensors")  # the events are part of the model file
