@@ -95,7 +95,7 @@ class SeriesBackend:
         # others snap to the next common value (energy's T1: 65 % of synthetic steps were zero
         # against 54 %, and the rest were 1.4 times too wide); a change must mean the same amount
         # at every level.
-        affine = [j for j, sc in enumerate(enc.scales) if sc > 0 and isinstance(encoders[j], NumericEncoder)]
+        affine = {j for j, sc in enumerate(enc.scales) if sc > 0 and isinstance(encoders[j], NumericEncoder)}
         if affine:
             encoders = [e.affine() if j in affine else e for j, e in enumerate(encoders)]
             enc = _encode_steps(steps, encoders, n_given, always=[sc > 0 for sc in enc.scales])
@@ -289,7 +289,8 @@ class _EncodedSteps:
 
 def _encode_steps(steps, encoders: list[ColumnEncoder], n_given: int, always: list[bool] | None = None) -> _EncodedSteps:
     """The steps' table encoded for the step model, with its events, change scales and step limits.
-    ``always``: columns learned as changes whatever their spread."""
+    ``always``: columns learned as changes whatever their spread (default: those with straight
+    lines; a second pass gives the first pass's choice, which includes them)."""
     codes, values = encode_table(steps.table, encoders)
     cont_codes = [e.cont_code for e in encoders]
     atom_values = point_mass_values(encoders, n_given)
@@ -297,9 +298,8 @@ def _encode_steps(steps, encoders: list[ColumnEncoder], n_given: int, always: li
     # a line is continued from the last change, so a column with lines is generated as changes:
     # a value drawn afresh at each bend would give the next straight stretch a noisy slope
     straight = [ev[CONTINUE] >= 0 for ev in event_codes] if event_codes else None
-    if always is not None:
-        straight = [a or (straight is not None and straight[j]) for j, a in enumerate(always)]
-    scales, bounds = change_scales(codes, values, steps.offsets, cont_codes, n_given, straight)
+    scales, bounds = change_scales(codes, values, steps.offsets, cont_codes, n_given,
+                                   straight if always is None else always)
     filled = with_point_mass_values(codes, values, atom_values)
     limits = step_limits(codes, filled, steps.offsets, cont_codes, atom_values, bounds)
     return _EncodedSteps(labelled, filled, cont_codes, atom_values, event_codes, scales, bounds, limits)

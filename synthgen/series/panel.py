@@ -238,13 +238,19 @@ RESIDUAL_MAX_SCALE = 0.2  # in standard-normal units: changes this small are lea
 MIN_CHANGES = 20  # fewer consecutive pairs of numbers than this: the column's values are modelled
 
 
+def _follows_in_sequence(n_steps: int, offsets: np.ndarray) -> np.ndarray:
+    """(steps,) whether each step has a previous step in its sequence (a sequence's first has not)."""
+    same_sequence = np.ones(n_steps, dtype=bool)
+    same_sequence[offsets[:-1]] = False
+    return same_sequence
+
+
 def step_limits(codes: np.ndarray, values: np.ndarray, offsets: np.ndarray, cont_codes: list[int],
                 atom_values: list[list[float]], bounds: list[list[float]]) -> list[float]:
     """For each column, the largest step-to-step change of its numbers (continuous values and
     point masses with values, ``values`` already holding the latter) in the data; a column with
     no two numbers in a row gets the width of its range. ``codes``/``values`` (steps, m)."""
-    same_sequence = np.ones(len(codes), dtype=bool)
-    same_sequence[offsets[:-1]] = False
+    same_sequence = _follows_in_sequence(len(codes), offsets)
     limits = []
     for j, cont in enumerate(cont_codes):
         number = (codes[:, j] == cont) | (codes[:, j] < len(atom_values[j]))
@@ -260,8 +266,7 @@ def change_scales(codes: np.ndarray, values: np.ndarray, offsets: np.ndarray, co
     are small next to its values' spread (or the column is ``always`` learned as changes), else 0;
     and the (low, high) range of its encoded values. ``codes``/``values`` (steps, m) encoded
     steps, sequences starting at ``offsets``."""
-    same_sequence = np.ones(len(codes), dtype=bool)
-    same_sequence[offsets[:-1]] = False  # a sequence's first step has no previous one
+    same_sequence = _follows_in_sequence(len(codes), offsets)
     scales, bounds = [], []
     for j, cont in enumerate(cont_codes):
         is_cont = codes[:, j] == cont
