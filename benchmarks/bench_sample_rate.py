@@ -25,6 +25,9 @@ def main() -> None:
     ap.add_argument("--baseline", action="store_true",
                     help="also time each model one batch at a time, torch's threads splitting each "
                          "operation (as tables sampled before batches ran side by side), alternating, for a ratio")
+    ap.add_argument("--threads-baseline", action="store_true",
+                    help="also time each model with its batches side by side in threads of this process "
+                         "(as before they ran in forked worker processes), alternating, for a ratio")
     args = ap.parse_args()
 
     import torch
@@ -36,32 +39,48 @@ def main() -> None:
     for path in args.models:
         synth = synthgen.load(path)
         synth.sample(min(args.rows, 2000), seed=1)  # warm-up: first-call costs are not the rate
-        ways = ["side by side", "baseline"] if args.baseline else ["side by side"]
+        ways = ["side by side"] + ["baseline"] * args.baseline + ["threads"] * args.threads_baseline
         times = {way: [] for way in ways}
         for seed in range(args.repeat):
             for way in ways:
-                with baseline() if way == "baseline" else contextlib.nullcontext():
+                with BASELINES.get(way, contextlib.nullcontext)():
                     start = time.perf_counter()
                     synth.sample(args.rows, seed=seed)
                     times[way].append(time.perf_counter() - start)
         rates = {way: args.rows / statistics.median(t) for way, t in times.items()}
-        ratio = f", {rates[ways[0]] / rates['baseline']:.2f}x the baseline's {rates['baseline']:,.0f}" if args.baseline else ""
-        print(f"{path}: {len(synth.columns_)} columns, {rates[ways[0]]:,.0f} rows/s{ratio} "
+        ratios = "".join(f", {rates[ways[0]] / rates[way]:.2f}x the {way} rate {rates[way]:,.0f}" for way in ways[1:])
+        print(f"{path}: {len(synth.columns_)} columns, {rates[ways[0]]:,.0f} rows/s{ratios} "
               f"(median of {args.repeat} x {args.rows:,} rows, {torch.get_num_threads()} threads, "
               f"synthgen from {Path(synthgen.__file__).parent})", flush=True)
 
 
 @contextlib.contextmanager
-def baseline():
+def one_batch_at_a_time():
     """Sample one batch at a time, as tables did before batches ran side by side."""
     import synthgen.api
 
     ordered_map = synthgen.api.ordered_map
-    synthgen.api.ordered_map = lambda fn, count, workers: (fn(i) for i in range(count))
+    synthgen.api.ordered_map = lambda fn, count, workers, **_: (fn(i) for i in range(count))
     try:
         yield
     finally:
         synthgen.api.ordered_map = ordered_map
+
+
+@contextlib.contextmanager
+def in_threads():
+    """Batches side by side in threads of this process, as before they ran in worker processes."""
+    import synthgen.api
+
+    ordered_map = synthgen.api.ordered_map
+    synthgen.api.ordered_map = lambda fn, count, workers, **_: ordered_map(fn, count, workers, processes=False)
+    try:
+        yield
+    finally:
+        synthgen.api.ordered_map = ordered_map
+
+
+BASELINES = {"baseline": one_batch_at_a_time, "threads": in_threads}
 
 
 if __name__ == "__main__":

@@ -218,13 +218,14 @@ class Synthesizer:
         sizes = split_rows(n, batch_size)
         starts = np.cumsum([0] + sizes[:-1]).tolist()
 
-        def batch(i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        def batch(i: int) -> tuple[np.ndarray, np.ndarray]:
             gen = torch.Generator(device=dev).manual_seed(batch_seed(seed, i))
-            return generate_batch(model, sizes[i], order, gen, device=dev)
+            codes, values = generate_batch(model, sizes[i], order, gen, device=dev)
+            return codes.cpu().numpy(), values.cpu().numpy()
 
         workers = torch.get_num_threads() if dev.type == "cpu" else 1
-        for i, (codes, values) in enumerate(ordered_map(batch, len(starts), workers)):
-            yield decode_table(codes.cpu().numpy(), values.cpu().numpy(), self.encoders_, id_start=starts[i])
+        for i, (codes, values) in enumerate(ordered_map(batch, len(starts), workers, processes=True)):
+            yield decode_table(codes, values, self.encoders_, id_start=starts[i])
 
     def sample(self, n: int | None = None, seed: int | None = None, batch_size: int = SAMPLE_BATCH,
                device: str = "cpu", length: int | None = None):

@@ -30,3 +30,7 @@ class UsageError(SynthgenError):
 
 class NotFittedError(SynthgenError, AttributeError):
     """The synthesizer is used before fit() or load()."""
+
+
+class WorkerError(SynthgenError):
+    """A worker process generating rows stopped abruptly (killed, or out of memory)."""

@@ -1,5 +1,7 @@
 """Batches generated side by side: order, torch threads, errors, seeds."""
 
+import multiprocessing
+import os
 import random
 import time
 
@@ -7,7 +9,10 @@ import pandas as pd
 import pytest
 import torch
 
-from synthgen.parallel import BATCH_GROUP, batch_seed, ordered_map, split_rows
+from synthgen.errors import WorkerError
+from synthgen.parallel import BATCH_GROUP, batch_seed, can_fork, ordered_map, split_rows
+
+needs_fork = pytest.mark.skipif(not can_fork(), reason="worker processes are forked on Linux only")
 
 
 def test_results_come_in_order_with_one_torch_thread_each():
@@ -35,6 +40,50 @@ def test_an_error_reaches_the_caller_and_threads_are_set_back():
     with pytest.raises(ValueError, match="batch 2"):
         list(ordered_map(work, 5, workers=2))
     assert torch.get_num_threads() == previous
+
+
+@needs_fork
+def test_forked_workers_run_a_closure_in_order_with_one_torch_thread_each():
+    previous = torch.get_num_threads()
+    offset = 10  # a closure over local state: nothing is pickled on the way in
+    out = list(ordered_map(lambda i: (i + offset, os.getpid(), torch.get_num_threads()), 9, workers=2, processes=True))
+    assert [i for i, _, _ in out] == list(range(10, 19))
+    assert os.getpid() not in {pid for _, pid, _ in out}
+    assert {threads for _, _, threads in out} == {1}
+    assert torch.get_num_threads() == previous
+    assert not multiprocessing.active_children()
+
+
+@needs_fork
+def test_an_error_in_a_forked_worker_reaches_the_caller_and_the_workers_end():
+    def work(i):
+        if i == 3:
+            raise ValueError("batch 3 failed")
+        return i
+
+    with pytest.raises(ValueError, match="batch 3"):
+        list(ordered_map(work, 6, workers=2, processes=True))
+    assert not multiprocessing.active_children()
+
+
+@needs_fork
+def test_a_worker_that_dies_gives_a_clear_error():
+    def work(i):
+        if i == 1:
+            os._exit(1)  # as if the kernel killed it for memory
+        return i
+
+    with pytest.raises(WorkerError, match="worker process"):
+        list(ordered_map(work, 4, workers=2, processes=True))
+    assert not multiprocessing.active_children()
+
+
+@needs_fork
+def test_stopping_early_ends_the_forked_workers():
+    results = ordered_map(lambda i: i, 50, workers=2, processes=True)
+    assert next(results) == 0
+    results.close()
+    assert not multiprocessing.active_children()
 
 
 @pytest.mark.parametrize("n", [1, 100, 4096, 4097, 20_000, 24_000, 1_000_001])
