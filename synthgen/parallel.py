@@ -75,8 +75,10 @@ def ordered_map(fn: Callable[[int], T], count: int, workers: int, processes: boo
 
 def can_fork() -> bool:
     """Forking is Linux's own way of starting a process that has the model already loaded;
-    macOS's system libraries are not safe to fork, and Windows cannot."""
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    macOS's system libraries are not safe to fork, and Windows cannot. A daemonic process (a
+    worker of a multiprocessing.Pool, say) may not start processes of its own."""
+    return (sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+            and not multiprocessing.current_process().daemon)
 
 
 # The functions that forked workers run, by a key the parent passes: a fork copies this table, so

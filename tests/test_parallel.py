@@ -78,6 +78,17 @@ def test_a_worker_that_dies_gives_a_clear_error():
     assert not multiprocessing.active_children()
 
 
+def _sample_in_a_pool_worker(_):
+    return list(ordered_map(lambda i: i * i, 5, workers=2, processes=True))
+
+
+@needs_fork
+def test_a_daemonic_process_falls_back_to_threads():
+    """A multiprocessing.Pool worker may not start processes: batches run in its threads."""
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.map(_sample_in_a_pool_worker, [0]) == [[0, 1, 4, 9, 16]]
+
+
 @needs_fork
 def test_stopping_early_ends_the_forked_workers():
     results = ordered_map(lambda i: i, 50, workers=2, processes=True)
