@@ -55,29 +55,27 @@ def main() -> None:
 
 
 @contextlib.contextmanager
+def _ordered_map_replaced(replacement):
+    """synthgen.api.ordered_map(fn, count, workers, ...) is ``replacement(original, fn, count, workers)``
+    within the block."""
+    import synthgen.api
+
+    original = synthgen.api.ordered_map
+    synthgen.api.ordered_map = lambda fn, count, workers, **_: replacement(original, fn, count, workers)
+    try:
+        yield
+    finally:
+        synthgen.api.ordered_map = original
+
+
 def one_batch_at_a_time():
     """Sample one batch at a time, as tables did before batches ran side by side."""
-    import synthgen.api
-
-    ordered_map = synthgen.api.ordered_map
-    synthgen.api.ordered_map = lambda fn, count, workers, **_: (fn(i) for i in range(count))
-    try:
-        yield
-    finally:
-        synthgen.api.ordered_map = ordered_map
+    return _ordered_map_replaced(lambda original, fn, count, workers: (fn(i) for i in range(count)))
 
 
-@contextlib.contextmanager
 def in_threads():
     """Batches side by side in threads of this process, as before they ran in worker processes."""
-    import synthgen.api
-
-    ordered_map = synthgen.api.ordered_map
-    synthgen.api.ordered_map = lambda fn, count, workers, **_: ordered_map(fn, count, workers, processes=False)
-    try:
-        yield
-    finally:
-        synthgen.api.ordered_map = ordered_map
+    return _ordered_map_replaced(lambda original, fn, count, workers: original(fn, count, workers, processes=False))
 
 
 BASELINES = {"baseline": one_batch_at_a_time, "threads": in_threads}

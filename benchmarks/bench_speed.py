@@ -89,7 +89,9 @@ def peak_rss_mb(cmd: list[str], cwd: Path) -> tuple[float, str, float | None]:
 
 
 def _peak_tree_memory(cmd: list[str], cwd: Path) -> tuple[float, str, float]:
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # stderr goes to a file: a pipe nobody reads while polling would stall the command once full
+    errors = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors, text=True)
     peak_pss = peak_rss = 0.0
     while proc.poll() is None:
         pss = rss = 0
@@ -102,7 +104,9 @@ def _peak_tree_memory(cmd: list[str], cwd: Path) -> tuple[float, str, float]:
             rss += int(fields["Rss"].split()[0])
         peak_pss, peak_rss = max(peak_pss, pss * 1024 / 1e6), max(peak_rss, rss * 1024 / 1e6)
         time.sleep(0.02)
-    stderr = proc.stderr.read()
+    errors.seek(0)
+    stderr = errors.read()
+    errors.close()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr[-2000:]}")
     return peak_pss, "summed PSS of the process tree, polled every 20 ms", peak_rss

@@ -107,7 +107,11 @@ def _forked_map(fn: Callable[[int], T], count: int, workers: int) -> Iterator[T]
             warnings.simplefilter("ignore", DeprecationWarning)
             pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                        initializer=_forked_worker_init)
-            pool.submit(int).result()  # a fork-based pool starts every worker at its first call
+            try:
+                pool.submit(int).result()  # a fork-based pool starts every worker at its first call
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
         # two calls per worker in flight: a worker need not wait while the caller handles a result
         yield from _in_flight(pool, functools.partial(_run_forked, key), count, 2 * workers)
     except BrokenProcessPool as exc:
