@@ -34,6 +34,11 @@ from .trainer import Progress, TrainConfig, train
 
 log = logging.getLogger("synthgen")
 SAMPLE_BATCH = 4096  # rows per generation batch: big enough for fast matmuls, small enough for the CPU caches
+# A GPU runs a batch's thousands of small operations at launch cost: 16 times the rows per
+# batch sampled 4 times as fast on an H200 (benchmarks/bench_cuda.py). Wide tables get fewer
+# rows, so that a batch's attention caches stay near 1 GB, whatever the table.
+GPU_SAMPLE_BATCH = 65536
+GPU_SAMPLE_CELLS = 1_000_000  # rows x columns per GPU batch
 # Transformer blocks in a table's trunk when n_layers is not given. On the tabular benchmark, 2
 # against 3: the tree detector's AUC lower on all five tables, shape and trend error lower on two
 # and higher on three, sampling about a quarter faster (benchmarks/README.md). Time series have
@@ -183,10 +188,11 @@ class Synthesizer:
             raise NotFittedError("this Synthesizer is not fitted yet; call fit(df) or synthgen.load(path) first")
 
     # ---- sampling -----------------------------------------------------------------------
-    def sample_batches(self, n: int | None = None, seed: int | None = None, batch_size: int = SAMPLE_BATCH,
+    def sample_batches(self, n: int | None = None, seed: int | None = None, batch_size: int | None = None,
                        device: str = "cpu", length: int | None = None,
                        on_step: Callable[[int], None] | None = None) -> Iterator[pd.DataFrame]:
-        """Yield pandas frames of at most ``batch_size`` rows, ``n`` rows in all.
+        """Yield pandas frames of at most ``batch_size`` rows (default: SAMPLE_BATCH on the CPU,
+        up to GPU_SAMPLE_BATCH on a GPU), ``n`` rows in all.
         Memory stays bounded by a few batches (one per core at work), whatever ``n`` is.
 
         Time series: ``n`` sequences (default: as many entities as the data had, or one series),
@@ -205,6 +211,9 @@ class Synthesizer:
         if self.is_series:
             batches = self.series_.sample_batches(int(n), length, int(seed), dev, on_step)
         else:
+            if batch_size is None:
+                batch_size = SAMPLE_BATCH if dev.type == "cpu" else max(
+                    SAMPLE_BATCH, min(GPU_SAMPLE_BATCH, GPU_SAMPLE_CELLS // self.model_.n_columns))
             batches = self._sample_rows(int(n), int(seed), batch_size, dev)
         with keep_freed_memory():
             for df in batches:
@@ -227,7 +236,7 @@ class Synthesizer:
         for i, (codes, values) in enumerate(ordered_map(batch, len(starts), workers, processes=True)):
             yield decode_table(codes, values, self.encoders_, id_start=starts[i])
 
-    def sample(self, n: int | None = None, seed: int | None = None, batch_size: int = SAMPLE_BATCH,
+    def sample(self, n: int | None = None, seed: int | None = None, batch_size: int | None = None,
                device: str = "cpu", length: int | None = None):
         """``n`` synthetic rows (time series: ``n`` sequences of ``length`` steps) as the frame
         type ``fit`` was given (pandas or polars)."""
