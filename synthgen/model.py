@@ -65,10 +65,14 @@ class KVCache:
         self.v = torch.empty_like(self.k)
         self.t = 0
 
-    def append(self, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Add one token's (batch, heads, head_dim); returns all keys and values so far."""
-        self.k[self.t] = k
-        self.v[self.t] = v
+    def next_slots(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next token's key and value slots (batch, heads * head_dim), for a matrix product
+        to write into directly; ``advance`` then counts them in."""
+        B = self.k.shape[1]
+        return self.k[self.t].view(B, -1), self.v[self.t].view(B, -1)
+
+    def advance(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Count in the slots ``next_slots`` gave; returns all keys and values so far."""
         self.t += 1
         return self.k[:self.t], self.v[:self.t]
 
@@ -119,19 +123,36 @@ class Block(nn.Module):
     def forward(self, x: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
         B, T, D = x.shape
         H = self.n_heads
-        q, k, v = self.qkv(self.ln1(x)).split(D, dim=-1)
-        if cache is None or T > 1:
+        if cache is not None and T == 1:  # incremental decoding: one token sees everything cached
+            a = self._attend_cached(self.ln1(x)[:, 0], cache).view(B, T, D)
+        else:
+            q, k, v = self.qkv(self.ln1(x)).split(D, dim=-1)
             if cache is not None:  # priming an empty cache with a prefix
                 cache.fill(k.view(B, T, H, D // H), v.view(B, T, H, D // H))
             # (B, T, D) -> (B, heads, T, D / heads)
             q, k, v = (t.view(B, T, H, D // H).transpose(1, 2) for t in (q, k, v))
             a = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(B, T, D)
-        else:  # incremental decoding of one token (T = 1): it sees everything cached so far
-            q, k, v = (t.reshape(B, H, D // H) for t in (q, k, v))
-            keys, values = cache.append(k, v)  # (t, B, heads, head_dim)
-            a = attend_one_query(q * (D // H) ** -0.5, keys, values).reshape(B, T, D)
         x = x + self.drop(self.proj(a))
         return x + self.drop(self.mlp(self.ln2(x)))
+
+    def _attend_cached(self, x: torch.Tensor, cache: KVCache) -> torch.Tensor:
+        """Attention of one normalised token per row, x (B, D), over the cache and itself. The
+        token's key and value products write straight into the cache's next slots (copying
+        them there took about 4 % of a table's generation), and the query comes scaled."""
+        B, D = x.shape
+        H = self.n_heads
+        w, b = self.qkv.weight, self.qkv.bias
+        scale = (D // H) ** -0.5
+        q = torch.addmm(b[:D], x, w[:D].t(), beta=scale, alpha=scale)
+        k_slot, v_slot = cache.next_slots()
+        if torch.is_grad_enabled():  # products written with out= cannot be differentiated
+            k_slot.copy_(F.linear(x, w[D:2 * D], b[D:2 * D]))
+            v_slot.copy_(F.linear(x, w[2 * D:], b[2 * D:]))
+        else:
+            torch.addmm(b[D:2 * D], x, w[D:2 * D].t(), out=k_slot)
+            torch.addmm(b[2 * D:], x, w[2 * D:].t(), out=v_slot)
+        keys, values = cache.advance()  # (t, B, heads, head_dim)
+        return attend_one_query(q.view(B, H, D // H), keys, values).reshape(B, D)
 
 
 class TabularTransformer(nn.Module):
