@@ -119,7 +119,8 @@ def _synthgen(train: pd.DataFrame, spec: dict, work: Path):
     model = synthgen.Synthesizer(entity=spec["entity"], order=spec["order"],
                                  sequential=spec["entity"] is None, window=spec["window"],
                                  max_minutes=spec["max_minutes"], epochs=spec.get("epochs"), seed=spec["seed"],
-                                 history_noise=spec.get("history_noise", 0.0)).fit(train)
+                                 **({} if spec.get("history_noise") is None
+                                    else {"history_noise": spec["history_noise"]})).fit(train)
     fit_s = time.perf_counter() - start
     model.save(work / "synthgen.safetensors")
     loaded = synthgen.load(work / "synthgen.safetensors")
@@ -303,7 +304,8 @@ def parse_args(argv=None):
     p.add_argument("--chunk", type=int, default=168, help="beijing_multisite: hours per sequence")
     p.add_argument("--stations", type=int, default=None, help="beijing_multisite: only the first N stations")
     p.add_argument("--with-peers", action="store_true")
-    p.add_argument("--history-noise", type=float, default=0.0, help="synthgen's history_noise (time series)")
+    p.add_argument("--history-noise", type=float, default=None,
+                   help="synthgen's history_noise (time series; default: the Synthesizer's)")
     p.add_argument("--skip-holdout", action="store_true", help="beijing_multisite: do not score the holdout")
     p.add_argument("--peer-max-sequences", type=int, default=PEER_MAX_SEQUENCES,
                    help="beijing_multisite: sequences each peer samples (PAR samples one at a time)")

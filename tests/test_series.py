@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from synthgen import Synthesizer, load
+from synthgen.api import HISTORY_NOISE
 from synthgen.errors import DataError, UsageError
 
 from .conftest import TINY
@@ -417,6 +418,12 @@ def test_cli_fit_sample_and_schema_for_sequences(tmp_path):
     assert not (tmp_path / "x.st").exists()
     res = runner.invoke(app, ["sample", "-m", str(model), "--length", "0"])
     assert res.exit_code == 2 and "--length" in res.output
+
+
+def test_history_noise_is_on_by_default(panel_model):
+    # the planted-structure tests above run with it: a fit learns from noisy histories unless told not to
+    assert panel_model.history_noise == HISTORY_NOISE > 0
+    assert panel_model.model_.series.history_noise == HISTORY_NOISE
 
 
 def test_history_noise_is_a_saved_setting(tmp_path):
