@@ -297,7 +297,9 @@ def parse_args(argv=None):
                         "of the code at equal training on a machine whose speed drifts")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--split-seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1, help="torch threads per worker (1: predictable on a busy machine)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch threads per worker (default: torch's own, all cores, as a user's fit gets; "
+                        "1 for two runs side by side on their own cores)")
     p.add_argument("--score-runs", type=int, default=3)
     p.add_argument("--max-synthetic-windows", type=int, default=5000,
                    help="stocks/energy: synthetic 24-step series to sample (the real windows, stride 1, if fewer)")
@@ -325,7 +327,8 @@ def main(argv=None) -> None:
 
     import torch
 
-    torch.set_num_threads(args.threads)  # the scoring classifiers, like the workers
+    if args.threads:
+        torch.set_num_threads(args.threads)  # the scoring classifiers, like the workers
     if args.work_dir is None:
         args.work_dir = Path(tempfile.mkdtemp(prefix="synthgen-ts-bench-"))
     args.work_dir.mkdir(parents=True, exist_ok=True)
