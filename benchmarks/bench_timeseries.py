@@ -50,6 +50,8 @@ DEFAULT_DATA = REPO.parent / "shared" / "data"
 DEFAULT_OUT = BENCH_DIR / "results"
 sys.path[:0] = [str(BENCH_DIR), str(REPO)]
 
+from synthgen.api import HISTORY_NOISE  # noqa: E402  (after the path: this checkout's synthgen)
+
 PROTOCOL = {"stocks": ("timegan_stock", []), "energy": ("energy", ["date"])}  # name -> (folder, dropped)
 PANEL = "beijing_multisite"
 WINDOW = 24
@@ -119,8 +121,7 @@ def _synthgen(train: pd.DataFrame, spec: dict, work: Path):
     model = synthgen.Synthesizer(entity=spec["entity"], order=spec["order"],
                                  sequential=spec["entity"] is None, window=spec["window"],
                                  max_minutes=spec["max_minutes"], epochs=spec.get("epochs"), seed=spec["seed"],
-                                 **({} if spec.get("history_noise") is None
-                                    else {"history_noise": spec["history_noise"]})).fit(train)
+                                 history_noise=spec["history_noise"]).fit(train)
     fit_s = time.perf_counter() - start
     model.save(work / "synthgen.safetensors")
     loaded = synthgen.load(work / "synthgen.safetensors")
@@ -211,7 +212,7 @@ def bench_protocol(name: str, args, out: dict) -> None:
     n = min(len(real) - WINDOW + 1, args.max_synthetic_windows)
     spec = {"entity": None, "order": None, "context": [], "kinds": {}, "n": n, "length": WINDOW,
             "window": WINDOW, "max_minutes": args.max_minutes, "epochs": args.epochs, "seed": args.seed,
-            "threads": args.threads}
+            "threads": args.threads, "history_noise": args.history_noise}
     run = reused_run("synthgen", work) if args.reuse_runs else None
     run = run or run_worker("synthgen", work, spec, args.max_minutes * 60 * 2 + 1800)
     res = {"run": run}
@@ -306,7 +307,7 @@ def parse_args(argv=None):
     p.add_argument("--chunk", type=int, default=168, help="beijing_multisite: hours per sequence")
     p.add_argument("--stations", type=int, default=None, help="beijing_multisite: only the first N stations")
     p.add_argument("--with-peers", action="store_true")
-    p.add_argument("--history-noise", type=float, default=None,
+    p.add_argument("--history-noise", type=float, default=HISTORY_NOISE,
                    help="synthgen's history_noise (time series; default: the Synthesizer's)")
     p.add_argument("--skip-holdout", action="store_true", help="beijing_multisite: do not score the holdout")
     p.add_argument("--peer-max-sequences", type=int, default=PEER_MAX_SEQUENCES,

@@ -60,7 +60,7 @@ MIN_FIRST_STEP_ROWS = 100  # fewer rows: the step model's own first step
 # Steps per training batch, in whole windows (at least 4): many small steps learn faster. The step
 # model is still improving when a 20-minute budget ends; 128 against 256 (4 windows of 24 steps
 # against 8) gave 53-58 epochs against 32 and energy's discriminative score 0.216 and 0.207
-# against 0.225-0.228, beijing_multisite 0.166 against 0.167 (benchmarks/README.md).
+# against 0.224 and 0.227 at 256, beijing_multisite 0.166 against 0.167 (benchmarks/README.md).
 ROWS_PER_BATCH = 128
 NOISED_VALUES_PER_BATCH = 16384  # score-matching targets per batch (see ModelConfig.score_repeats)
 # Steps validated after each epoch, in whole windows: every epoch evaluates all of them, and on
