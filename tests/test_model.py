@@ -174,3 +174,24 @@ def test_columns_without_numbers_are_embedded_by_their_codes_alone():
     codes, values = torch.tensor([[0], [2]]), torch.randn(2, 1)
     full = model.embed_values(codes, values, torch.tensor([0]))[:, 0]
     torch.testing.assert_close(full, model.code_emb(codes[:, 0] + model.code_offsets[0]))
+
+
+def test_optimizer_is_fused_where_torch_has_it_and_falls_back_where_not(monkeypatch):
+    import synthgen.trainer as trainer
+
+    model, cfg = tiny_model(), trainer.TrainConfig()
+    fused_ok = trainer._adamw(model, cfg)
+    has_fused_cpu = tuple(int(x) for x in torch.__version__.split(".")[:2]) >= (2, 4)
+    assert bool(fused_ok.defaults["fused"]) == has_fused_cpu and fused_ok.defaults["lr"] == cfg.lr
+
+    real = torch.optim.AdamW
+
+    def old_torch(params, fused=None, **kwargs):  # a torch without a fused CPU kernel
+        if fused:
+            raise RuntimeError("`fused=True` requires all the params to be floating point Tensors of supported devices")
+        return real(params, **kwargs)
+
+    monkeypatch.setattr(torch.optim, "AdamW", old_torch)
+    fallback = trainer._adamw(model, cfg)
+    assert not fallback.defaults["fused"] and fallback.defaults["foreach"]
+    assert fallback.defaults["betas"] == (0.9, 0.99) and fallback.defaults["weight_decay"] == cfg.weight_decay
