@@ -54,8 +54,13 @@ TABLE_MODELS = ("entity_model", "first_step_model")  # names of the table models
 # generated series its first step. The step model learns a row's joint distribution only from the
 # first step of each training window (1 step in `window`); on energy its first steps' column
 # correlations were off by 0.112 on average, a table model's by 0.044, and real first steps
-# brought the discriminative score from 0.36 to 0.22 (benchmarks/README.md).
-FIRST_STEP_BUDGET_SHARE = 0.25
+# brought the discriminative score from 0.36 to 0.22. The opening row sets the levels the whole
+# window moves on from: with the same 15-minute step model, a table model trained 10 minutes in
+# place of 5 took energy from 0.217 to 0.194, while doubling the step model's training did not help
+# (0.221). With 20 minutes, a share of 0.4 gave 0.181 and 0.139 (two seeds) against 0.197-0.233
+# at 0.25, and 0.5 gave 0.151 (benchmarks/README.md). At most 0.5: the step model always gets at
+# least half.
+FIRST_STEP_BUDGET_SHARE = 0.4
 MIN_FIRST_STEP_ROWS = 100  # fewer rows: the step model's own first step
 # Steps per training batch, in whole windows (at least 4): many small steps learn faster. The step
 # model is still improving when a 20-minute budget ends; 128 against 256 (4 windows of 24 steps
