@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .linear import Linear, linear, onednn_usable, pad_rows
+
 
 @dataclass
 class EDMConfig:
@@ -79,9 +81,9 @@ class Denoiser(nn.Module):
         self.cfg = cfg
         self.noise_features = FourierFeatures(32)
         self.inp_x = nn.Linear(1, hidden, bias=False)
-        self.inp_noise = nn.Linear(32, hidden)
-        self.film = nn.Linear(d_cond, 4 * hidden)  # scale and shift for two layers
-        self.mid = nn.Linear(hidden, hidden)
+        self.inp_noise = Linear(32, hidden)
+        self.film = Linear(d_cond, 4 * hidden)  # scale and shift for two layers
+        self.mid = Linear(hidden, hidden)
         self.out = nn.Linear(hidden, 1)
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
@@ -140,6 +142,7 @@ class _FixedSigmaDenoiser:
         self.w_x = den.inp_x.weight[:, 0]
         self.w_out, self.b_out = den.out.weight[0], den.out.bias
         self.h1, self.h2 = torch.empty_like(self.shift1), torch.empty_like(self.shift1)
+        self.onednn = onednn_usable(self.h1, den.mid.weight)
         self.per_sigma: dict[float, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def prepare(self, sigmas: list[float]) -> None:
@@ -165,7 +168,10 @@ class _FixedSigmaDenoiser:
         noise, w_x = self.per_sigma[sigma]
         h = torch.addcmul(noise, x[:, None], w_x, out=self.h1)
         torch.nn.functional.silu(torch.addcmul(self.shift1, h, self.scale1, out=h), inplace=True)
-        h = torch.mm(h, self.w_mid, out=self.h2)
+        if self.onednn:  # twice as fast as MKL's product on AMD CPUs (see linear.py)
+            h = linear(h, self.den.mid.weight)
+        else:
+            h = torch.mm(h, self.w_mid, out=self.h2)
         torch.nn.functional.silu(torch.addcmul(self.shift2, h, self.scale2, out=h), inplace=True)
         return torch.addmv(self.b_out, h, self.w_out, alpha=c_out, beta=c_out).add_(x, alpha=c_skip)
 
@@ -174,15 +180,20 @@ def _start(denoiser, film: torch.Tensor, generator: torch.Generator | None):
     """The schedule, the denoiser as den(x, sigma) and the starting point at sigma_max."""
     cfg = denoiser.cfg
     t = sigma_schedule(cfg).tolist()
+    rows = film.shape[0]
+    noise = torch.randn(rows, generator=generator, device=film.device) * math.sqrt(t[0] ** 2 + cfg.sigma_data**2)
     if isinstance(denoiser, Denoiser):
+        if onednn_usable(film, denoiser.mid.weight):
+            # rows padded with zeros: the column's rows differ from batch to batch, and oneDNN
+            # builds a kernel for each new row count (see linear.py); the caller drops them
+            film, noise = pad_rows(film), pad_rows(noise)
         den = _FixedSigmaDenoiser(denoiser, film)
         den.prepare(t)
     else:  # any module with the same signature, e.g. an exact denoiser used as a test oracle
         den = lambda x, s: denoiser(x, torch.tensor(s), film)  # noqa: E731
     # The noisy marginal at sigma_max is centred on the conditional mean, not on 0: one
     # denoiser call finds that mean, so the prior carries no bias of order mean / sigma_max.
-    x = torch.randn(film.shape[0], generator=generator, device=film.device) * math.sqrt(t[0] ** 2 + cfg.sigma_data**2)
-    return t, den, x + den(x, t[0])
+    return t, den, noise + den(noise, t[0])
 
 
 @torch.no_grad()
@@ -207,12 +218,12 @@ def dpm2m_sample(denoiser: Denoiser, film: torch.Tensor, generator: torch.Genera
         t_cur, t_next = t[i], t[i + 1]
         d = den(x, t_cur)
         if t_next == 0:
-            return d
+            return d[:film.shape[0]]
         h = math.log(t_cur / t_next)
         target = d if prev is None else torch.lerp(prev, d, 1 + h / (2 * h_prev))
         x = torch.lerp(target, x, t_next / t_cur)
         prev, h_prev = d, h
-    return x
+    return x[:film.shape[0]]
 
 
 @torch.no_grad()
@@ -224,7 +235,7 @@ def heun_sample(denoiser: Denoiser, film: torch.Tensor, generator: torch.Generat
         t_cur, t_next = t[i], t[i + 1]
         d1 = den(x, t_cur)
         if t_next == 0:  # the Euler step to sigma 0 lands on the denoiser's output
-            return d1
+            return d1[:film.shape[0]]  # without _start's padding rows
         # The Euler step x + (t_next - t_cur) (x - d1) / t_cur, then Heun's average of the two
         # slopes, each written as a weighted sum of x, d1 and d2: three fused operations where
         # the textbook form takes ten (each a hand-over of Python's lock between threads).
@@ -232,4 +243,4 @@ def heun_sample(denoiser: Denoiser, film: torch.Tensor, generator: torch.Generat
         d2 = den(euler, t_next)
         a, b, r = (t_next - t_cur) / (2 * t_next), (t_next - t_cur) / (2 * t_cur), t_next / t_cur
         x = d1.mul_((1 + a) * (1 - r) + b).add_(x, alpha=(1 + a) * r - b).add_(d2, alpha=-a)
-    return x
+    return x[:film.shape[0]]

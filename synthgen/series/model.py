@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from ..linear import Linear
 from ..model import Block, ModelConfig, TabularTransformer, _init_weights
 
 SEQUENCE_START, WINDOW_CUT = 0, 1  # kinds of start token
@@ -72,15 +73,15 @@ class SequenceModel(nn.Module):
         self.rows = TabularTransformer(cfg)
         m, d = self.rows.n_columns, cfg.d_model
         self.n_columns = m
-        self.step_proj = nn.Sequential(nn.Linear(m * d, d), nn.GELU(), nn.Linear(d, d))
+        self.step_proj = nn.Sequential(Linear(m * d, d), nn.GELU(), Linear(d, d))
         self.start_emb = nn.Embedding(2, d)
         self.pos_emb = nn.Embedding(series.window, d)
         self.history = nn.ModuleList(Block(d, cfg.n_heads, cfg.mlp_ratio, cfg.dropout)
                                      for _ in range(series.n_layers))
         self.history_ln = nn.LayerNorm(d)
-        self.lag_proj = nn.Linear(series.n_lags * d, d)
+        self.lag_proj = Linear(series.n_lags * d, d)
         # the context (static attributes) joins the start token, so all of the history knows it
-        self.context_proj = nn.Linear(cfg.n_given * d, d) if cfg.n_given else None
+        self.context_proj = Linear(cfg.n_given * d, d) if cfg.n_given else None
         self.no_lag = nn.Parameter(torch.zeros(m, d))
         scale = series.residual_scale or [0.0] * m
         bounds = series.value_range or [[-math.inf, math.inf]] * m
