@@ -183,7 +183,7 @@ def _start(denoiser, film: torch.Tensor, generator: torch.Generator | None):
     rows = film.shape[0]
     noise = torch.randn(rows, generator=generator, device=film.device) * math.sqrt(t[0] ** 2 + cfg.sigma_data**2)
     if isinstance(denoiser, Denoiser):
-        if onednn_usable(film, denoiser.mid.weight):
+        if onednn_usable(film[:, :denoiser.mid.in_features], denoiser.mid.weight):
             # rows padded with zeros: the column's rows differ from batch to batch, and oneDNN
             # builds a kernel for each new row count (see linear.py); the caller drops them
             film, noise = pad_rows(film), pad_rows(noise)

@@ -32,7 +32,8 @@ MIN_ROWS = 1024
 
 def onednn_usable(x: torch.Tensor, weight: torch.Tensor) -> bool:
     """Whether ``linear`` runs x @ weight.T through oneDNN."""
-    return (_ONEDNN is not None and torch.backends.mkldnn.enabled and x.device.type == "cpu" and x.dtype == torch.float32
+    return (_ONEDNN is not None and torch.backends.mkldnn.enabled and x.device.type == "cpu"
+            and not torch.is_autocast_enabled("cpu")  # oneDNN's operator has no autocast rule and x.dtype == torch.float32
             and weight.dtype == torch.float32 and x.shape[-1] == weight.shape[1]
             and x.numel() >= MIN_ROWS * x.shape[-1])
 
@@ -55,7 +56,8 @@ class _OneDNNLinear(torch.autograd.Function):
         x2 = pad_rows(x2)  # the score head's rows change from batch to batch
         ctx.save_for_backward(x2, weight)
         ctx.has_bias, ctx.rows = bias is not None, rows
-        return _onednn(x2, weight, bias)[:rows]
+        y = _onednn(x2, weight, bias)
+        return y[:rows] if len(y) > rows else y  # a view only where needed: views forbid in-place changes
 
     @staticmethod
     def backward(ctx, grad):

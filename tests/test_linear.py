@@ -43,8 +43,20 @@ def test_small_inputs_and_other_dtypes_take_f_linear():
     w = torch.randn(8, 16)
     assert not onednn_usable(torch.randn(MIN_ROWS - 1, 16), w)  # per-call cost outweighs the gain
     assert not onednn_usable(torch.randn(MIN_ROWS, 16, dtype=torch.float64), w.double())
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # oneDNN's operator would ignore autocast
+        assert not onednn_usable(torch.randn(MIN_ROWS, 16), w)
     x = torch.randn(10, 16, dtype=torch.float64)
     torch.testing.assert_close(linear(x, w.double()), F.linear(x, w.double()))
+
+
+@needs_onednn
+def test_unpadded_outputs_can_be_changed_in_place():
+    """Without padding the product is returned as it is, not as a view, which autograd would
+    forbid changing in place (as the sampler does to a density head's logits)."""
+    w = torch.randn(8, 16, requires_grad=True)
+    y = linear(torch.randn(MIN_ROWS, 16), w)
+    y.masked_fill_(y > 0, 0.0).sum().backward()
+    assert w.grad is not None
 
 
 def _model():
@@ -63,7 +75,7 @@ def test_generation_and_training_match_without_onednn(monkeypatch):
     shapes = []
 
     def counted(x, w, *rest):
-        shapes.append((x.shape[0], tuple(w.shape)))
+        shapes.append((x.shape[0], tuple(w.shape), torch.is_grad_enabled()))
         return onednn(x, w, *rest)
 
     onednn = linear_module._ONEDNN
@@ -82,8 +94,9 @@ def test_generation_and_training_match_without_onednn(monkeypatch):
 
     fast = run()
     mid = tuple(model.score_head.mid.weight.shape)
-    assert any(w == mid and rows % linear_module.ROW_MULTIPLE == 0 for rows, w in shapes)  # the sampler's
-    assert any(w == (48, 16) for _, w in shapes)  # the trunk's keys, queries and values
+    sampler = [rows for rows, w, grad in shapes if w == mid and not grad]
+    assert sampler and all(rows % linear_module.ROW_MULTIPLE == 0 for rows in sampler)  # padded
+    assert any(w == (48, 16) for _, w, _ in shapes)  # the trunk's keys, queries and values
     monkeypatch.setattr(linear_module, "_ONEDNN", None)
     slow = run()
     assert torch.equal(fast[0], slow[0])
