@@ -18,29 +18,23 @@ from torch.nn import functional as F
 
 _ONEDNN = getattr(torch.ops.mkldnn, "_linear_pointwise", None) if torch.backends.mkldnn.is_available() else None
 
-# oneDNN builds one kernel per input shape (about 0.6 ms each) and keeps a cache of them: inputs
-# whose row count changes from call to call (the score head's rows) are padded to a multiple of
-# this, so that they reuse a few kernels
-ROW_MULTIPLE = 64
-
-
 # oneDNN costs about 10 us more per call than MKL, and building a kernel for a new shape about
 # 0.6 ms: it pays from a few hundred rows (64 x 64 weights: 0.048 ms against MKL's 0.086 at
 # 1,024 rows, 0.013 against 0.004 at 16)
 MIN_ROWS = 1024
 
+# oneDNN keeps what it builds for each new row count (about 1 MB for 2,000 rows of 64 inputs):
+# a generator whose score-head rows changed from call to call grew by hundreds of MB. Rows are
+# padded to a multiple of this, so that a process meets a few dozen row counts at most.
+ROW_MULTIPLE = 128
+
 
 def onednn_usable(x: torch.Tensor, weight: torch.Tensor) -> bool:
     """Whether ``linear`` runs x @ weight.T through oneDNN."""
     return (_ONEDNN is not None and torch.backends.mkldnn.enabled and x.device.type == "cpu"
-            and not torch.is_autocast_enabled("cpu")  # oneDNN's operator has no autocast rule and x.dtype == torch.float32
-            and weight.dtype == torch.float32 and x.shape[-1] == weight.shape[1]
+            and not torch.is_autocast_enabled("cpu")  # oneDNN's operator has no autocast rule
+            and x.dtype == torch.float32 and weight.dtype == torch.float32 and x.shape[-1] == weight.shape[1]
             and x.numel() >= MIN_ROWS * x.shape[-1])
-
-
-def _onednn(x2: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, act: str = "none") -> torch.Tensor:
-    """x2 (rows, in) @ weight.T + bias, then the activation ("none" or "gelu"), by oneDNN."""
-    return _ONEDNN(x2, weight, bias, act, [], "none" if act == "gelu" else "")
 
 
 def pad_rows(x: torch.Tensor) -> torch.Tensor:
@@ -49,22 +43,25 @@ def pad_rows(x: torch.Tensor) -> torch.Tensor:
     return torch.cat([x, x.new_zeros(padded, *x.shape[1:])]) if padded else x
 
 
+def _onednn(x2: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, act: str = "none") -> torch.Tensor:
+    """x2 (rows, in) @ weight.T + bias, then the activation ("none" or "gelu"), by oneDNN on
+    rows padded to a multiple of ROW_MULTIPLE. The result is a view only where rows were added."""
+    rows = x2.shape[0]
+    y = _ONEDNN(pad_rows(x2), weight, bias, act, [], "none" if act == "gelu" else "")
+    return y[:rows] if len(y) > rows else y
+
+
 class _OneDNNLinear(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x2, weight, bias):
-        rows = x2.shape[0]
-        x2 = pad_rows(x2)  # the score head's rows change from batch to batch
         ctx.save_for_backward(x2, weight)
-        ctx.has_bias, ctx.rows = bias is not None, rows
-        y = _onednn(x2, weight, bias)
-        return y[:rows] if len(y) > rows else y  # a view only where needed: views forbid in-place changes
+        ctx.has_bias = bias is not None
+        return _onednn(x2, weight, bias)
 
     @staticmethod
     def backward(ctx, grad):
         x2, weight = ctx.saved_tensors
-        rows = ctx.rows
-        grad = pad_rows(grad.contiguous())
-        grad_x = _onednn(grad, weight.t().contiguous(), None)[:rows] if ctx.needs_input_grad[0] else None
+        grad_x = _onednn(grad.contiguous(), weight.t().contiguous(), None) if ctx.needs_input_grad[0] else None
         grad_w = grad.t() @ x2 if ctx.needs_input_grad[1] else None
         grad_b = grad.sum(0) if ctx.has_bias and ctx.needs_input_grad[2] else None
         return grad_x, grad_w, grad_b
