@@ -23,9 +23,11 @@ _ONEDNN = getattr(torch.ops.mkldnn, "_linear_pointwise", None) if torch.backends
 # 1,024 rows, 0.013 against 0.004 at 16)
 MIN_ROWS = 1024
 
-# oneDNN keeps what it builds for each new row count (about 1 MB for 2,000 rows of 64 inputs):
-# a generator whose score-head rows changed from call to call grew by hundreds of MB. Rows are
-# padded to a multiple of this, so that a process meets a few dozen row counts at most.
+# oneDNN keeps memory for each row count it meets (about 1 MB for 2,000 rows of 64 inputs, 5 MB
+# for 23,000 rows with their gradients): a generator whose score-head rows changed from call to
+# call grew by hundreds of MB, and so did a fit. Rows are padded to a multiple of ROW_MULTIPLE,
+# or of a 16th to a 32nd of their count where that is larger (at most 6 % more rows), so that a
+# process meets a few dozen row counts at most.
 ROW_MULTIPLE = 128
 
 
@@ -37,15 +39,21 @@ def onednn_usable(x: torch.Tensor, weight: torch.Tensor) -> bool:
             and x.numel() >= MIN_ROWS * x.shape[-1])
 
 
+def padded_rows(rows: int) -> int:
+    """The row count oneDNN sees for ``rows`` rows (see ROW_MULTIPLE)."""
+    step = max(ROW_MULTIPLE, 1 << max(0, rows.bit_length() - 5))
+    return -(-rows // step) * step
+
+
 def pad_rows(x: torch.Tensor) -> torch.Tensor:
-    """x with zero rows added up to a multiple of ROW_MULTIPLE (x itself if it is one)."""
-    padded = -x.shape[0] % ROW_MULTIPLE
+    """x with zero rows added up to padded_rows (x itself if it has that many)."""
+    padded = padded_rows(x.shape[0]) - x.shape[0]
     return torch.cat([x, x.new_zeros(padded, *x.shape[1:])]) if padded else x
 
 
 def _onednn(x2: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, act: str = "none") -> torch.Tensor:
     """x2 (rows, in) @ weight.T + bias, then the activation ("none" or "gelu"), by oneDNN on
-    rows padded to a multiple of ROW_MULTIPLE. The result is a view only where rows were added."""
+    padded rows (see ROW_MULTIPLE). The result is a view only where rows were added."""
     rows = x2.shape[0]
     y = _ONEDNN(pad_rows(x2), weight, bias, act, [], "none" if act == "gelu" else "")
     return y[:rows] if len(y) > rows else y
