@@ -34,9 +34,16 @@ ROW_MULTIPLE = 128
 def onednn_usable(x: torch.Tensor, weight: torch.Tensor) -> bool:
     """Whether ``linear`` runs x @ weight.T through oneDNN."""
     return (_ONEDNN is not None and torch.backends.mkldnn.enabled and x.device.type == "cpu"
-            and not torch.is_autocast_enabled("cpu")  # oneDNN's operator has no autocast rule
+            and not _cpu_autocast()  # oneDNN's operator has no autocast rule
             and x.dtype == torch.float32 and weight.dtype == torch.float32 and x.shape[-1] == weight.shape[1]
             and x.numel() >= MIN_ROWS * x.shape[-1])
+
+
+def _cpu_autocast() -> bool:
+    try:
+        return torch.is_autocast_enabled("cpu")
+    except TypeError:  # torch before 2.4 takes no device
+        return torch.is_autocast_cpu_enabled()
 
 
 def padded_rows(rows: int) -> int:
