@@ -22,6 +22,10 @@ _ONEDNN = getattr(torch.ops.mkldnn, "_linear_pointwise", None) if torch.backends
 # 0.6 ms: it pays from a few hundred rows (64 x 64 weights: 0.048 ms against MKL's 0.086 at
 # 1,024 rows, 0.013 against 0.004 at 16)
 MIN_ROWS = 1024
+# ... and up to this many: oneDNN keeps memory for each row count (see ROW_MULTIPLE), and a time
+# series' history meets a new, large one at every step it generates (5,000 sequences of 1-24
+# steps: 5,000-120,000 rows), which raised sampling's peak by 550 MB
+MAX_ROWS = 1 << 15
 
 # oneDNN keeps memory for each row count it meets (about 1 MB for 2,000 rows of 64 inputs, 5 MB
 # for 23,000 rows with their gradients): a generator whose score-head rows changed from call to
@@ -36,7 +40,7 @@ def onednn_usable(x: torch.Tensor, weight: torch.Tensor) -> bool:
     return (_ONEDNN is not None and torch.backends.mkldnn.enabled and x.device.type == "cpu"
             and not _cpu_autocast()  # oneDNN's operator has no autocast rule
             and x.dtype == torch.float32 and weight.dtype == torch.float32 and x.shape[-1] == weight.shape[1]
-            and x.numel() >= MIN_ROWS * x.shape[-1])
+            and MIN_ROWS * x.shape[-1] <= x.numel() <= MAX_ROWS * x.shape[-1])
 
 
 def _cpu_autocast() -> bool:

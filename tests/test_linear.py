@@ -42,6 +42,7 @@ def test_linear_matches_f_linear_with_gradients(shape, act):
 def test_small_inputs_and_other_dtypes_take_f_linear():
     w = torch.randn(8, 16)
     assert not onednn_usable(torch.randn(MIN_ROWS - 1, 16), w)  # per-call cost outweighs the gain
+    assert not onednn_usable(torch.randn(linear_module.MAX_ROWS + 1, 16), w)  # memory per row count
     assert not onednn_usable(torch.randn(MIN_ROWS, 16, dtype=torch.float64), w.double())
     with torch.autocast("cpu", dtype=torch.bfloat16):  # oneDNN's operator would ignore autocast
         assert not onednn_usable(torch.randn(MIN_ROWS, 16), w)
