@@ -138,11 +138,12 @@ class _FixedSigmaDenoiser:
         self.scale2 = (1 + s2).contiguous()
         # the middle layer's bias folded into the shift: the loop's matrix product needs no bias
         self.shift2 = torch.addcmul(b2, den.mid.bias, self.scale2)
-        self.w_mid = den.mid.weight.t()
         self.w_x = den.inp_x.weight[:, 0]
         self.w_out, self.b_out = den.out.weight[0], den.out.bias
-        self.h1, self.h2 = torch.empty_like(self.shift1), torch.empty_like(self.shift1)
+        self.h1 = torch.empty_like(self.shift1)
         self.onednn = onednn_usable(self.h1, den.mid.weight)
+        # MKL's product writes into a buffer of its own; oneDNN's returns a new tensor
+        self.h2 = None if self.onednn else torch.empty_like(self.shift1)
         self.per_sigma: dict[float, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def prepare(self, sigmas: list[float]) -> None:
@@ -171,7 +172,7 @@ class _FixedSigmaDenoiser:
         if self.onednn:  # twice as fast as MKL's product on AMD CPUs (see linear.py)
             h = linear(h, self.den.mid.weight)
         else:
-            h = torch.mm(h, self.w_mid, out=self.h2)
+            h = torch.mm(h, self.den.mid.weight.t(), out=self.h2)
         torch.nn.functional.silu(torch.addcmul(self.shift2, h, self.scale2, out=h), inplace=True)
         return torch.addmv(self.b_out, h, self.w_out, alpha=c_out, beta=c_out).add_(x, alpha=c_skip)
 

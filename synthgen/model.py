@@ -156,13 +156,12 @@ class Block(nn.Module):
             q = qkv[:, :D] * scale
             k_slot.copy_(qkv[:, D:2 * D])
             v_slot.copy_(qkv[:, 2 * D:])
-            keys, values = cache.advance()
-            return attend_one_query(q.view(B, H, D // H), keys, values).reshape(B, D)
-        q = torch.addmm(b[:D], x, w[:D].t(), beta=scale, alpha=scale)
-        if torch.is_grad_enabled():  # products written with out= cannot be differentiated
+        elif torch.is_grad_enabled():  # products written with out= cannot be differentiated
+            q = torch.addmm(b[:D], x, w[:D].t(), beta=scale, alpha=scale)
             k_slot.copy_(F.linear(x, w[D:2 * D], b[D:2 * D]))
             v_slot.copy_(F.linear(x, w[2 * D:], b[2 * D:]))
         else:
+            q = torch.addmm(b[:D], x, w[:D].t(), beta=scale, alpha=scale)
             torch.addmm(b[D:2 * D], x, w[D:2 * D].t(), out=k_slot)
             torch.addmm(b[2 * D:], x, w[2 * D:].t(), out=v_slot)
         keys, values = cache.advance()  # (t, B, heads, head_dim)
